@@ -1,0 +1,54 @@
+"""`kabar ingest PATH...`: load article files, store new and changed ones, report what happened."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.app import App
+from index.articles import LoadResult, load_paths
+from index.store import IngestReport, Store
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, help="article files or folders (.txt, .md, .jsonl)")
+    parser.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone")
+
+
+def stale_articles(store: Store, loaded: LoadResult) -> list[str]:
+    """Stored articles whose file is gone, or whose file was read this run without them."""
+    read_ok = {str(path) for path in loaded.files} - {error.path for error in loaded.errors}
+    present = {article.id for article in loaded.articles}
+    return [
+        doc_id
+        for doc_id, path in store.article_paths().items()
+        if doc_id not in present and (not Path(path).exists() or path in read_ok)
+    ]
+
+
+def ingest(app: App, paths: list[Path], prune: bool = False) -> tuple[LoadResult, IngestReport]:
+    loaded = load_paths(paths)
+    store = app.store
+    with tqdm(total=len(loaded.articles), unit="article", disable=not sys.stderr.isatty()) as bar:
+        report = store.ingest(loaded.articles, app.settings.embedding.batch_size, progress=bar.update)
+    if prune:
+        report.removed = store.remove(stale_articles(store, loaded))
+    return loaded, report
+
+
+def run(args: argparse.Namespace, app: App) -> int:
+    loaded, report = ingest(app, args.paths, args.prune)
+    for error in loaded.errors:
+        print(f"error: {error}", file=sys.stderr)
+    for doc_id, message in report.failed:
+        print(f"error: article {doc_id} was not stored: {message}", file=sys.stderr)
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}, failed {len(loaded.errors) + len(report.failed)}; "
+        f"{report.chunks_written} chunks written, {app.store.count()} chunks in the store"
+    )
+    stored = report.added or report.updated or report.unchanged
+    return 0 if stored or not (loaded.errors or report.failed) else 1

@@ -1,0 +1,79 @@
+"""The structured answer every interface renders and `kabar eval` records as JSON.
+
+Keep field names stable: evaluation records and other tools read them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Language = Literal["id", "en"]
+
+
+class Evidence(BaseModel):
+    """One sentence from an article, as shown to the model under its article's number `[n]`."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+
+
+class Citation(BaseModel):
+    """An article the answer text cites as `[n]`, with the sentence it quotes."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    quote: str
+
+
+class Claim(BaseModel):
+    """A figure one article states: `value` normalised, `low`/`high` its bounds (None = open)."""
+
+    value_text: str
+    value: float
+    low: float | None
+    high: float | None
+    counted: str
+    predicate: str
+    attribution: str | None = None
+    doc_id: str
+    n: int | None = None
+    quote: str
+
+
+class Conflict(BaseModel):
+    """Figures from different articles about the same thing that cannot all be true."""
+
+    topic: str
+    claims: list[Claim]
+
+
+class Timings(BaseModel):
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Answer(BaseModel):
+    """What `answer()` returns: the text with `[n]` markers and everything needed to render or score it."""
+
+    question: str
+    text: str
+    language: Language
+    answered: bool
+    citations: list[Citation] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    retrieved: list[str] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+    backend: str = ""

@@ -1,0 +1,281 @@
+"""The chromadb store of article chunks, written and read through llama-index's `ChromaVectorStore`.
+
+Two collections: `NAME` holds the chunks (text, embedding, offsets); `NAME_articles` is the catalogue, one
+record per article with its content hash, so an unchanged article is never embedded twice. Writes go in an
+order that never loses what was stored: new chunks are embedded before anything is touched, added under ids
+that carry the content hash, then the old chunks are removed, and the catalogue record is written last.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaClientSettings
+from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.articles import Article
+from index.chunking import CHUNKING_VERSION, Chunk, chunk_article
+from index.embedding import E5Embedding
+
+PAGE = 1000  # rows per chroma read; keeps memory flat on large stores
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says what to check."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk. `metadata` holds title, source, url, offsets and sentence spans."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any]
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Absolute sentence spans of this chunk inside its article."""
+        return [tuple(span) for span in json.loads(self.metadata.get("sentences", "[]"))]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    chunks: int
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+
+
+def _none_if_empty(value: Any) -> Any:
+    return value if value not in ("", None) else None
+
+
+class Store:
+    """Article chunks in chroma; `revision` grows with every write made through this object."""
+
+    def __init__(self, client: Any, embedder: E5Embedding, collection: str = "articles") -> None:
+        self.client = client
+        self.embedder = embedder
+        # embedding_function=None: chroma must never embed by itself (its default downloads a model).
+        self._chunks = client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self._catalogue = client.get_or_create_collection(f"{collection}_articles", embedding_function=None)
+        self.vectors = ChromaVectorStore(chroma_collection=self._chunks)
+        self.revision = 0
+
+    @classmethod
+    def open(
+        cls,
+        embedder: E5Embedding,
+        *,
+        path: Path | str | None = None,
+        host: str | None = None,
+        port: int = 8000,
+        ssl: bool = False,
+        collection: str = "articles",
+    ) -> Store:
+        """A local store under `path`, or a chroma server at `host:port` when a host is given."""
+        settings = ChromaClientSettings(anonymized_telemetry=False)
+        try:
+            if host:
+                client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+                client.heartbeat()
+            else:
+                if path is None:
+                    raise StoreError("no store path given")
+                Path(path).mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(path), settings=settings)
+        except StoreError:
+            raise
+        except Exception as exc:  # chroma raises many types; all mean the same to a user
+            where = f"chroma server {host}:{port}" if host else f"store folder {path}"
+            raise StoreError(f"cannot open the {where}: {exc}") from exc
+        return cls(client, embedder, collection)
+
+    # ---- reading -------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    def _catalogue_records(self) -> dict[str, dict[str, Any]]:
+        records: dict[str, dict[str, Any]] = {}
+        total = self._catalogue.count()
+        for offset in range(0, total, PAGE):
+            page = self._catalogue.get(include=["metadatas"], limit=PAGE, offset=offset)
+            for doc_id, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
+                records[doc_id] = dict(meta or {})
+        return records
+
+    def sources(self) -> list[SourceInfo]:
+        """The indexed articles, sorted by id."""
+        return [
+            SourceInfo(
+                id=doc_id,
+                title=str(meta.get("title", "")),
+                source=_none_if_empty(meta.get("source")),
+                url=_none_if_empty(meta.get("url")),
+                published=_none_if_empty(meta.get("published")),
+                chunks=int(meta.get("chunks", 0)),
+            )
+            for doc_id, meta in sorted(self._catalogue_records().items())
+        ]
+
+    def chunks(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every stored chunk as (chunk id, text, metadata), page by page."""
+        total = self._chunks.count()
+        for offset in range(0, total, PAGE):
+            page = self._chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            yield from zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False)
+
+    def dense_search(self, query: str, k: int) -> list[Hit]:
+        """The `k` chunks nearest to `query` by cosine similarity of e5 embeddings."""
+        if k <= 0 or self.count() == 0:
+            return []
+        embedding = self.embedder.get_query_embedding(query)
+        result = self.vectors.query(
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, self.count()))
+        )
+        hits = []
+        for node, node_id, similarity in zip(
+            result.nodes or [], result.ids or [], result.similarities or [], strict=False
+        ):
+            meta = dict(node.metadata)
+            # ChromaVectorStore reports exp(-distance); with cosine distance, 1 + ln() is the cosine itself.
+            score = 1.0 + math.log(max(similarity, 1e-12))
+            hits.append(Hit(node_id, str(meta.get("doc_id")), node.get_content(), score, meta))
+        return hits
+
+    # ---- writing -------------------------------------------------------------------------------------
+
+    def _nodes(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> list[TextNode]:
+        version = article.content_hash[:12]
+        nodes = []
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            metadata = {
+                "doc_id": article.id,
+                "title": article.title,
+                "source": article.source or "",
+                "url": article.url or "",
+                "published": article.published or "",
+                "language": article.language,
+                "position": chunk.position,
+                "start": chunk.start,
+                "end": chunk.end,
+                "sentences": json.dumps(chunk.sentences),
+                "content_hash": article.content_hash,
+            }
+            nodes.append(
+                TextNode(
+                    id_=f"{chunk.id}@{version}",
+                    text=chunk.text,
+                    metadata=metadata,
+                    embedding=list(vector),
+                    start_char_idx=chunk.start,
+                    end_char_idx=chunk.end,
+                    excluded_embed_metadata_keys=list(metadata),
+                    excluded_llm_metadata_keys=list(metadata),
+                )
+            )
+        return nodes
+
+    def _chunk_ids(self, doc_id: str) -> list[str]:
+        return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+
+    def _write(self, article: Article, nodes: list[TextNode]) -> None:
+        new_ids = [node.node_id for node in nodes]
+        old_ids = [i for i in self._chunk_ids(article.id) if i not in set(new_ids)]
+        # Ids already present can only be left by an interrupted write of this same version.
+        self._chunks.delete(ids=new_ids)
+        self.vectors.add(nodes)
+        if old_ids:
+            self._chunks.delete(ids=old_ids)
+        self._catalogue.upsert(
+            ids=[article.id],
+            embeddings=[[1.0]],
+            metadatas=[
+                {
+                    "title": article.title,
+                    "source": article.source or "",
+                    "url": article.url or "",
+                    "published": article.published or "",
+                    "language": article.language,
+                    "content_hash": article.content_hash,
+                    "chunks": len(nodes),
+                    "chunking": CHUNKING_VERSION,
+                    "path": article.path or "",
+                }
+            ],
+        )
+        self.revision += 1
+
+    def ingest(
+        self,
+        articles: Sequence[Article],
+        batch_size: int = 32,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Add new articles, replace changed ones, skip unchanged ones; `progress(n)` after each article."""
+        report = IngestReport()
+        known = self._catalogue_records()
+        for article in articles:
+            previous = known.get(article.id)
+            if (
+                previous
+                and previous.get("content_hash") == article.content_hash
+                and previous.get("chunking") == CHUNKING_VERSION
+            ):
+                report.unchanged.append(article.id)
+            else:
+                try:
+                    chunks = chunk_article(article)
+                    vectors = []
+                    for at in range(0, len(chunks), batch_size):
+                        batch = [c.text for c in chunks[at : at + batch_size]]
+                        vectors.extend(self.embedder.embed_passages(batch).tolist())
+                    self._write(article, self._nodes(article, chunks, vectors))
+                except Exception as exc:  # one bad article must not stop the others
+                    report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
+                else:
+                    (report.updated if previous else report.added).append(article.id)
+                    report.chunks_written += len(chunks)
+            if progress:
+                progress(1)
+        return report
+
+    def remove(self, doc_ids: Iterable[str]) -> list[str]:
+        """Delete these articles and their chunks; returns the ids that were there."""
+        known = self._catalogue_records()
+        removed = [doc_id for doc_id in doc_ids if doc_id in known]
+        for doc_id in removed:
+            self._chunks.delete(where={"doc_id": doc_id})
+            self._catalogue.delete(ids=[doc_id])
+        if removed:
+            self.revision += 1
+        return removed
+
+    def article_paths(self) -> dict[str, str]:
+        """Where each indexed article was loaded from (for `--prune`)."""
+        return {doc_id: str(meta.get("path", "")) for doc_id, meta in self._catalogue_records().items()}
