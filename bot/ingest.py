@@ -20,7 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def stale_articles(store: Store, loaded: LoadResult) -> list[str]:
     """Stored articles whose file is gone, or whose file was read this run without them."""
-    read_ok = {str(path) for path in loaded.files} - {error.path for error in loaded.errors}
+    # Stored paths are absolute; the ones in `loaded` are as the user typed them.
+    read_ok = {str(path.resolve()) for path in loaded.files} - {
+        str(Path(e.path).resolve()) for e in loaded.errors
+    }
     present = {article.id for article in loaded.articles}
     return [
         doc_id

@@ -105,7 +105,7 @@ def _make(article_id: str, text: str, meta: dict[str, str], path: Path) -> Artic
         url=meta.get("url") or None,
         published=meta.get("published") or None,
         language=meta.get("language") or "id",
-        path=str(path),
+        path=str(path.resolve()),  # absolute: `--prune` checks it later, maybe from another folder
     )
 
 
@@ -128,7 +128,7 @@ def _load_md(path: Path) -> Iterator[Article]:
     text = _read_text(path)
     meta: dict[str, str] = {}
     if text.startswith("---\n"):
-        end = text.find("\n---", 4)
+        end = text.find("\n---", 3)  # from 3: an empty front matter closes at once
         if end == -1:
             raise _BadArticle("front matter opened with '---' is never closed")
         try:
@@ -144,7 +144,10 @@ def _load_md(path: Path) -> Iterator[Article]:
 
 def _load_jsonl(path: Path, errors: list[LoadError]) -> Iterator[Article]:
     """One article a line; a bad line is reported and skipped, the good ones still load."""
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    lines = _read_text(path).splitlines()
+    if not any(line.strip() for line in lines):
+        raise _BadArticle("is empty: it needs one JSON article a line")
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

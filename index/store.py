@@ -17,7 +17,7 @@ from typing import Any
 
 import chromadb
 from chromadb.config import Settings as ChromaClientSettings
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -195,6 +195,9 @@ class Store:
                     embedding=list(vector),
                     start_char_idx=chunk.start,
                     end_char_idx=chunk.end,
+                    # ChromaVectorStore writes the node's source id into the `doc_id` metadata key, over ours;
+                    # without a source it writes "None" and chunks can no longer be found by article.
+                    relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
                     excluded_embed_metadata_keys=list(metadata),
                     excluded_llm_metadata_keys=list(metadata),
                 )
