@@ -59,13 +59,13 @@ class TelegramSettings(BaseModel):
     base_url: str = "https://api.telegram.org/bot"
     # Empty = anyone may use the bot (start-up warns). `[1,-100]`, `1,-100` and `1 -100` are all accepted.
     allowed_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    rate_limit_per_minute: int = Field(6, ge=0, le=1000)  # questions per user per minute; 0 = no limit
-    max_question_chars: int = Field(500, ge=10, le=4000)
-    history_turns: int = Field(3, ge=0, le=20)
+    rate_limit_per_minute: int = Field(default=6, ge=0, le=1000)  # questions per user a minute; 0 = no limit
+    max_question_chars: int = Field(default=500, ge=10, le=4000)
+    history_turns: int = Field(default=3, ge=0, le=20)
     # Webhook mode when `webhook_url` is set (the public https URL Telegram posts to); else long polling.
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
-    webhook_port: int = Field(8443, ge=1, le=65535)
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret_token: SecretStr = SecretStr("")
 
     @field_validator("allowed_chat_ids", mode="before")

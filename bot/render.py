@@ -1,0 +1,187 @@
+"""What Kabar's interfaces say to people, in Indonesian and English, and what every rendering shares.
+
+`render_html` (Telegram) and `render_text` (terminal) lay an `Answer` out; the words they use, the
+replies to commands and the small decisions both must make the same way (which number a disagreeing
+figure is cited under) live here, so the two interfaces never drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.schema import Answer, Citation, Claim, Conflict, Language
+
+
+class ArticleInfo(Protocol):
+    """One indexed article as listed by `/sources` and `:sources` (the store's `SourceInfo`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+
+
+LABELS: dict[Language, dict[str, str]] = {
+    "id": {
+        "sources": "Sumber",
+        "conflicts": "⚠️ Laporan berbeda",
+        "differ": "Laporan berbeda:",
+        "according_to": "menurut",
+        "article": "artikel",
+    },
+    "en": {
+        "sources": "Sources",
+        "conflicts": "⚠️ Reports differ",
+        "differ": "Reports differ:",
+        "according_to": "according to",
+        "article": "article",
+    },
+}
+
+# Replies that are not answers. Keys are situations; each has both languages.
+MESSAGES: dict[str, dict[Language, str]] = {
+    "working": {
+        "id": "⏳ Sedang mencari jawabannya di artikel…",
+        "en": "⏳ Looking for the answer in the articles…",
+    },
+    "text_only": {
+        "id": "Maaf, saya hanya membaca pertanyaan berupa teks. Silakan ketik pertanyaan Anda.",
+        "en": "Sorry, I only read text questions. Please type your question.",
+    },
+    "too_long": {
+        "id": "Pertanyaannya terlalu panjang ({length} karakter). Mohon ringkas, paling banyak {limit}.",
+        "en": "That question is too long ({length} characters). Please keep it to {limit} or fewer.",
+    },
+    "rate_limited": {
+        "id": "Pelan-pelan 🙂 Anda sudah bertanya {limit} kali dalam semenit. Coba lagi dalam {wait} detik.",
+        "en": "Easy 🙂 you have asked {limit} questions in a minute. Please try again in {wait} seconds.",
+    },
+    "not_allowed": {
+        "id": "Maaf, bot ini tidak melayani obrolan ini.",
+        "en": "Sorry, this bot does not serve this chat.",
+    },
+    "failed": {
+        "id": "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi sebentar lagi.",
+        "en": "Sorry, something went wrong while answering. Please try again in a moment.",
+    },
+    "empty_ask": {
+        "id": "Tulis pertanyaannya setelah perintah, misalnya: /ask Berapa orang yang ditangkap?",
+        "en": "Put the question after the command, for example: /ask How many people were arrested?",
+    },
+    "reset": {
+        "id": "Percakapan dilupakan. Silakan mulai pertanyaan baru.",
+        "en": "Conversation forgotten. Ask a new question whenever you like.",
+    },
+    "lang_set": {
+        "id": "Bahasa jawaban: Indonesia.",
+        "en": "Answer language: English.",
+    },
+    "lang_auto": {
+        "id": "Bahasa jawaban: otomatis, mengikuti bahasa pertanyaan. / Answer language: automatic.",
+        "en": "Answer language: automatic, following each question. / Bahasa jawaban: otomatis.",
+    },
+    "lang_usage": {
+        "id": "Pakai /lang id, /lang en atau /lang auto.",
+        "en": "Use /lang id, /lang en or /lang auto.",
+    },
+    "no_sources": {
+        "id": "Belum ada artikel yang diindeks.",
+        "en": "No articles are indexed yet.",
+    },
+    "sources_header": {
+        "id": "Artikel yang saya ketahui ({count}):",
+        "en": "Articles I know ({count}):",
+    },
+}
+
+# /start and /help speak both languages at once: the bot does not know the user's language yet.
+HELP = {
+    "telegram": (
+        "👋 Halo! Saya Kabar: saya menjawab pertanyaan dari artikel berita yang sudah diindeks, "
+        "dengan sumber dan kutipan kalimatnya. Jika artikel saling berbeda, saya tunjukkan keduanya.\n"
+        "Tanyakan langsung, misalnya: <i>Berapa orang yang ditangkap?</i> Pertanyaan lanjutan juga bisa.\n"
+        "Di grup: sebut saya atau pakai /ask PERTANYAAN.\n\n"
+        "👋 Hi! I am Kabar: I answer questions from indexed news articles, citing the source and quoting "
+        "the sentence. When articles disagree, I show both reports.\n"
+        "Just ask, for example: <i>How many people were arrested?</i> Follow-up questions work too.\n"
+        "In groups: mention me or use /ask QUESTION.\n\n"
+        "/sources — artikel yang diindeks / indexed articles\n"
+        "/lang id|en|auto — bahasa jawaban / answer language\n"
+        "/reset — lupakan percakapan / forget the conversation\n"
+        "/help — bantuan ini / this help"
+    ),
+    "repl": (
+        "Tanyakan apa saja tentang artikel yang diindeks; jawaban disertai sumber. "
+        "Ask anything about the indexed articles; answers come with their sources.\n"
+        ":sources   artikel yang diindeks / indexed articles\n"
+        ":lang id|en|auto   bahasa jawaban / answer language\n"
+        ":reset     lupakan percakapan / forget the conversation\n"
+        ":help      bantuan ini / this help\n"
+        ":quit      keluar / exit (Ctrl-D)"
+    ),
+}
+
+
+def message(key: str, language: Language, **values: object) -> str:
+    """The reply for situation `key` in `language`, with `{placeholders}` filled."""
+    return MESSAGES[key][language].format(**values)
+
+
+def claim_number(claim: Claim, citations: Sequence[Citation]) -> int | None:
+    """The `[n]` a disagreeing figure is shown under: its own, else its article's citation number."""
+    if claim.n is not None:
+        return claim.n
+    for citation in citations:
+        if citation.doc_id == claim.doc_id:
+            return citation.n
+    return None
+
+
+def conflict_line(conflict: Conflict, answer: Answer) -> str:
+    """One disagreement in a line: the topic, then each figure with who said it and its citation."""
+    words = LABELS[answer.language]
+    figures = []
+    for claim in conflict.claims:
+        figure = claim.value_text
+        if claim.attribution:
+            figure += f" {words['according_to']} {claim.attribution}"
+        number = claim_number(claim, answer.citations)
+        figure += f" [{number}]" if number is not None else f" ({words['article']} {claim.doc_id})"
+        figures.append(figure)
+    return f"{conflict.topic}: {', '.join(figures)}."
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What every rendering shows, in order: text paragraphs, disagreement lines, numbered sources."""
+
+    paragraphs: list[str]
+    conflicts: list[str]
+    citations: list[Citation]
+
+
+def layout(answer: Answer) -> Layout:
+    """Lay an answer out. An abstention shows its text only: it cites nothing.
+
+    The answerer already states a disagreement in the text ("Laporan berbeda: 18 menurut ... [1], ...").
+    That statement moves into the highlighted block instead of being said twice; an answer whose text
+    does not state its disagreements gets a line per disagreement built from `conflicts`.
+    """
+    paragraphs = [p.strip() for p in answer.text.split("\n\n") if p.strip()]
+    if not answer.answered:
+        return Layout(paragraphs, [], [])
+    lines: list[str] = []
+    if answer.conflicts:
+        opening = LABELS[answer.language]["differ"]
+        stated = [p for p in paragraphs if p.startswith(opening)]
+        for paragraph in stated:
+            lines += [part.strip() for part in paragraph.split(opening) if part.strip()]
+        paragraphs = [p for p in paragraphs if p not in stated]
+        lines = lines or [conflict_line(conflict, answer) for conflict in answer.conflicts]
+    return Layout(paragraphs, lines, sorted(answer.citations, key=lambda c: c.n))

@@ -1,0 +1,418 @@
+"""Kabar on Telegram: questions in, cited answers out, on python-telegram-bot's `Application`.
+
+Run it with `kabar telegram` and `KABAR_TELEGRAM__TOKEN` in `.env` (a token from @BotFather). It long
+polls by default; with `KABAR_TELEGRAM__WEBHOOK_URL` set it serves a webhook instead. Handlers stay thin:
+they turn an update into a call to the answerer and render the `Answer` it returns; the memory, the rate
+limit and the wording live in `bot/conversation.py` and `bot/render*.py`.
+
+The answerer is CPU-bound and blocking, so it runs on one worker thread: questions queue there and the
+model never runs twice at once, while the event loop keeps serving other chats' commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
+from bot.render import HELP, ArticleInfo, message
+from bot.render_html import escape, render_answer, render_sources
+from bot.schema import Language
+from bot.settings import TelegramSettings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+TYPING_EVERY_S = 4.0  # Telegram shows "typing…" for about 5 seconds per sendChatAction
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # source links would otherwise unfurl under every answer
+COMMANDS = [
+    BotCommand("ask", "Tanya / ask a question"),
+    BotCommand("sources", "Artikel yang diindeks / indexed articles"),
+    BotCommand("lang", "Bahasa jawaban: id, en, auto / answer language"),
+    BotCommand("reset", "Lupakan percakapan / forget the conversation"),
+    BotCommand("help", "Bantuan / help"),
+]
+
+
+def user_language(update: Update) -> Language:
+    """The language of the user's Telegram client, for replies that have no question to detect from."""
+    code = (update.effective_user.language_code or "") if update.effective_user else ""
+    return "en" if code.lower().startswith("en") else "id"
+
+
+class KabarBot:
+    """The bot's handlers and the state they share (conversations, rate limit, the answering worker)."""
+
+    def __init__(
+        self,
+        answerer: Answering,
+        sources: Callable[[], Sequence[ArticleInfo]],
+        settings: TelegramSettings,
+        detect_language: Callable[[str], Language],
+    ) -> None:
+        self.answerer = answerer
+        self.list_sources = sources
+        self.settings = settings
+        self.detect_language = detect_language
+        self.allowed = set(settings.allowed_chat_ids)
+        self.conversations = Conversations(max_turns=settings.history_turns)
+        self.rate = RateLimiter(settings.rate_limit_per_minute)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kabar-answer")
+        self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def _language(self, chat_id: int, update: Update, question: str | None = None) -> Language:
+        chosen = self.conversations.get(chat_id).forced_language
+        if chosen:
+            return chosen
+        return self.detect_language(question) if question else user_language(update)
+
+    # ---- handlers ---------------------------------------------------------------------------------
+
+    async def guard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop updates from chats outside the allow-list (runs before every other handler)."""
+        chat = update.effective_chat
+        if not self.allowed or chat is None or chat.id in self.allowed:
+            return
+        log.info("refused an update from chat %s (not in KABAR_TELEGRAM__ALLOWED_CHAT_IDS)", chat.id)
+        msg = update.effective_message
+        # Say so in a private chat or to a command; in a group, stay quiet rather than answer every message.
+        if msg and (chat.type == ChatType.PRIVATE or (msg.text or "").startswith("/")):
+            await msg.reply_text(message("not_allowed", user_language(update)))
+        raise ApplicationHandlerStop
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start and /help: what the bot knows and how to ask, in both languages."""
+        if update.effective_message:
+            await update.effective_message.reply_html(HELP["telegram"], link_preview_options=NO_PREVIEW)
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/sources: the indexed articles."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat is None or msg is None:
+            return
+        articles = await asyncio.to_thread(self.list_sources)
+        for part in render_sources(articles, self._language(chat.id, update)):
+            await msg.reply_html(part, link_preview_options=NO_PREVIEW)
+
+    async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/lang id|en|auto: the answer language for this chat."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat is None or msg is None:
+            return
+        choice = (context.args or [""])[0].lower()
+        if choice not in LANGUAGE_CHOICES:
+            await msg.reply_text(message("lang_usage", self._language(chat.id, update)))
+            return
+        self.conversations.set_language(chat.id, choice)  # type: ignore[arg-type]
+        key = "lang_auto" if choice == "auto" else "lang_set"
+        await msg.reply_text(message(key, self._language(chat.id, update)))
+
+    async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/reset: forget this chat's conversation."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat is None or msg is None:
+            return
+        self.conversations.reset(chat.id)
+        await msg.reply_text(message("reset", self._language(chat.id, update)))
+
+    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/ask QUESTION: a question, the way to ask in a group without mentioning the bot."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat is None or msg is None:
+            return
+        await self._answer(update, " ".join(context.args or []))
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A text message: a question in a private chat; in a group only when it addresses the bot."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat is None or msg is None or not msg.text:
+            return
+        question = msg.text
+        if chat.type != ChatType.PRIVATE:
+            addressed = _without_mention(msg, context.bot.username, context.bot.id)
+            if addressed is None:
+                return
+            question = addressed
+        await self._answer(update, question)
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Photos, stickers, voice, files: the bot reads text only."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat and msg:
+            await msg.reply_text(message("text_only", self._language(chat.id, update)))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log what a handler raised; the application keeps running."""
+        log.error("error while handling an update", exc_info=context.error)
+
+    # ---- answering --------------------------------------------------------------------------------
+
+    async def _answer(self, update: Update, question: str) -> None:
+        chat, msg, user = update.effective_chat, update.effective_message, update.effective_user
+        assert chat is not None and msg is not None
+        question = question.strip()
+        if not question:  # "@kabar" alone, or "/ask" with nothing after it
+            await msg.reply_text(message("empty_ask", self._language(chat.id, update)))
+            return
+        language = self._language(chat.id, update, question)
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            await msg.reply_text(message("too_long", language, length=len(question), limit=limit))
+            return
+        rate_key = user.id if user else chat.id
+        if not self.rate.allow(rate_key):
+            wait = max(1, round(self.rate.retry_after(rate_key)))
+            await msg.reply_text(message("rate_limited", language, limit=self.rate.per_minute, wait=wait))
+            return
+
+        # The answerer returns the finished answer only after its citations are checked, so there is
+        # nothing trustworthy to stream: say plainly that the bot is working, then edit in the answer.
+        working = await msg.reply_text(message("working", language))
+        typing = asyncio.create_task(_keep_typing(chat.send_action))
+        try:
+            async with self._chat_locks[chat.id]:  # a follow-up waits for the turn before it
+                history = self.conversations.history(chat.id)
+                forced = self.conversations.get(chat.id).forced_language
+                loop = asyncio.get_running_loop()
+                answer = await loop.run_in_executor(
+                    self.executor, lambda: self.answerer.answer(question, history, forced)
+                )
+                self.conversations.remember(chat.id, question, answer.text)
+            parts = render_answer(answer)
+        except Exception:
+            log.exception("answering failed for chat %s", chat.id)
+            await _replace(working, escape(message("failed", language)))
+            return
+        finally:
+            typing.cancel()
+        await _replace(working, parts[0])
+        for part in parts[1:]:
+            await chat.send_message(part, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _keep_typing(send_action: Callable[..., Any]) -> None:
+    while True:
+        try:
+            await send_action(ChatAction.TYPING)
+        except TelegramError as exc:  # a missed "typing…" is cosmetic; the answer still comes
+            log.debug("sendChatAction failed: %s", exc)
+        await asyncio.sleep(TYPING_EVERY_S)
+
+
+async def _replace(working: Message, html: str) -> None:
+    """Edit the "working on it" message into `html`; send a new message if it can no longer be edited."""
+    try:
+        await working.edit_text(html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+    except TelegramError as exc:
+        log.warning("could not edit the working message (%s); sending the answer anew", exc)
+        await working.chat.send_message(html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+
+
+def _without_mention(msg: Message, username: str, bot_id: int) -> str | None:
+    """The question in a group message that mentions or replies to the bot, else None."""
+    text = msg.text or ""
+    for entity, value in msg.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if entity.type == MessageEntity.MENTION and value.lstrip("@").lower() == username.lower():
+            return text.replace(value, "", 1).strip()  # offsets count UTF-16 units; the value is exact
+        if entity.user is not None and entity.user.id == bot_id:
+            return text.strip()
+    replied = msg.reply_to_message
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return text.strip()
+    return None
+
+
+# ---- wiring -----------------------------------------------------------------------------------------
+
+
+_SECRETS: set[str] = set()
+
+
+def keep_out_of_logs(secret: str) -> None:
+    """Replace `secret` with `***` in every log record from now on, whichever logger made it.
+
+    The token is part of every Bot API URL: httpx logs request URLs at INFO, python-telegram-bot logs
+    its API URL at DEBUG and quotes a rejected token in `InvalidToken`. A record factory sees every
+    record before any handler or filter does, so no handler configuration can let the token through.
+    """
+    for name in ("httpx", "httpcore"):  # one line per request is noise anyway
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if not secret:
+        return
+    if not _SECRETS:
+        make_record = logging.getLogRecordFactory()
+
+        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            return _redact(make_record(*args, **kwargs))
+
+        logging.setLogRecordFactory(redacting_factory)
+    _SECRETS.add(secret)
+
+
+def _scrub(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _redact(record: logging.LogRecord) -> logging.LogRecord:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record is logging's problem to report, not ours
+        return record
+    if any(secret in message for secret in _SECRETS):
+        record.msg, record.args = _scrub(message), ()
+    if record.exc_info and record.exc_info[1] is not None:
+        # Formatters print `exc_text` when it is set, so a scrubbed copy replaces the raw traceback.
+        text = logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]
+        if any(secret in text for secret in _SECRETS):
+            record.exc_text = _scrub(text)
+    return record
+
+
+def build_application(settings: TelegramSettings, kabar: KabarBot) -> Application:
+    """The `Application` with Kabar's handlers, ready to poll or serve a webhook."""
+    keep_out_of_logs(settings.token.get_secret_value())
+    if not settings.allowed_chat_ids:
+        log.warning("KABAR_TELEGRAM__ALLOWED_CHAT_IDS is empty: anyone who finds the bot can use it")
+
+    async def post_init(app: Application) -> None:
+        await app.bot.set_my_commands(COMMANDS)
+
+    async def post_shutdown(app: Application) -> None:
+        kabar.shutdown()
+
+    app = (
+        Application.builder()
+        .token(settings.token.get_secret_value())
+        .base_url(settings.base_url)
+        .concurrent_updates(True)  # a long answer in one chat must not hold up commands in another
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    not_text = (
+        filters.PHOTO
+        | filters.Sticker.ALL
+        | filters.VOICE
+        | filters.AUDIO
+        | filters.VIDEO
+        | filters.VIDEO_NOTE
+        | filters.Document.ALL
+    )
+    app.add_handler(TypeHandler(Update, kabar.guard), group=-1)
+    app.add_handlers(
+        [
+            CommandHandler(["start", "help"], kabar.help),
+            CommandHandler("sources", kabar.sources),
+            CommandHandler("lang", kabar.lang),
+            CommandHandler("reset", kabar.reset),
+            CommandHandler("ask", kabar.ask),
+            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, kabar.text),
+            # Only in private chats: in a group, every shared photo would get a reply.
+            MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & not_text, kabar.not_text),
+        ]
+    )
+    app.add_error_handler(kabar.on_error)
+    return app
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Serve Kabar as a Telegram bot (long polling; a webhook when one is configured)."
+
+
+def webhook_options(settings: TelegramSettings) -> dict[str, Any]:
+    """How to serve the webhook: listen locally, under the URL's path, checking Telegram's secret header."""
+    url = settings.webhook_url or ""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(url).path.lstrip("/"),
+        "webhook_url": url,
+        "secret_token": settings.webhook_secret_token.get_secret_value() or None,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
+def has_token(settings: TelegramSettings) -> bool:
+    """Whether a token is set; if not, say how to get one."""
+    if settings.token.get_secret_value():
+        return True
+    print(
+        "error: KABAR_TELEGRAM__TOKEN is not set. Create a bot with @BotFather in Telegram and put "
+        "its token in .env as KABAR_TELEGRAM__TOKEN=...",
+        file=sys.stderr,
+    )
+    return False
+
+
+def run(args: argparse.Namespace, app: App) -> int:
+    """Start the bot and serve until interrupted; 2 when the token is missing or rejected."""
+    telegram = app.settings.telegram
+    if not has_token(telegram):
+        return 2
+    # `kabar` logs warnings only unless -v; a server should say that it started and what it refused.
+    for name in ("bot", "telegram"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    answerer = app.answerer  # loads the model now, not on the first question
+    kabar = KabarBot(answerer, app.store.sources, telegram, answerer.detector.detect)
+    application = build_application(telegram, kabar)
+    try:
+        if telegram.webhook_url:
+            application.run_webhook(**webhook_options(telegram))
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        # PTB's own message quotes the token; this one must not.
+        print("error: Telegram rejected KABAR_TELEGRAM__TOKEN; check it with @BotFather.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m bot.telegram`: the same as `kabar telegram`."""
+    from bot.settings import ConfigError, load_settings
+
+    parser = argparse.ArgumentParser(prog="kabar telegram")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not has_token(settings.telegram):  # before loading the heavy parts, so the error comes at once
+        return 2
+    from bot.app import App
+
+    return run(args, App(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
