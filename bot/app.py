@@ -8,6 +8,8 @@ from pathlib import Path
 
 import llama_index.core
 
+from bot.answer import Answerer, AnswerOptions
+from bot.generation import Backend, build_backend
 from bot.settings import Settings
 from index.embedding import E5Embedding
 from index.retrieval import Fusion, HybridRetriever
@@ -47,3 +49,20 @@ class App:
     def retriever(self) -> HybridRetriever:
         r = self.settings.retrieval
         return HybridRetriever(self.store, Fusion(dense_weight=r.dense_weight, bm25_weight=r.bm25_weight))
+
+    @cached_property
+    def backend(self) -> Backend | None:
+        return build_backend(self.settings.generation)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        g = self.settings.generation
+        options = AnswerOptions(
+            top_k=self.settings.retrieval.top_k, max_tokens=g.max_tokens, temperature=g.temperature
+        )
+        return Answerer(self.retriever, self.backend, options=options)
+
+
+def build_answerer(settings: Settings) -> Answerer:
+    """An answerer for `settings` (loads the model when the backend needs one)."""
+    return App(settings).answerer

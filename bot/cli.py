@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import ingest
+from bot import ask, evaluate, ingest, repl, telegram
 from bot.app import App
 from bot.settings import ConfigError, load_settings
 from index.store import StoreError
@@ -29,7 +29,9 @@ def _search(args: argparse.Namespace, app: App) -> int:
     if not hits:
         print("No chunks found: is the store empty? Run `kabar ingest data/articles` first.")
     for rank, hit in enumerate(hits, start=1):
-        print(f"{rank}. {hit.doc_id}  score={hit.score:.4f}  [{hit.metadata.get('start')}:{hit.metadata.get('end')}]")
+        print(
+            f"{rank}. {hit.doc_id}  score={hit.score:.4f}  [{hit.metadata.get('start')}:{hit.metadata.get('end')}]"
+        )
         print(f"   {hit.text}\n")
     return 0
 
@@ -50,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("query")
     sub.add_argument("-k", type=int, default=5, help="how many chunks (default 5)")
     sub.set_defaults(handler=_search)
+    for name, module, text in (
+        ("ask", ask, "answer one question with numbered sources"),
+        ("repl", repl, "ask questions in a terminal (piped input: answer each line, then exit)"),
+        ("telegram", telegram, "serve the Telegram bot (long polling; a webhook when one is configured)"),
+        ("eval", evaluate, "score answers against a gold Q&A set"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
     return parser
 
 

@@ -77,3 +77,10 @@ class Answer(BaseModel):
     retrieved: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     backend: str = ""
+
+
+class Turn(BaseModel):
+    """One earlier exchange of a conversation, for follow-up questions."""
+
+    question: str
+    answer: str = ""

@@ -1,0 +1,214 @@
+"""The one answering call: `Answerer.answer(question, history) -> Answer`, shared by every interface.
+
+An `Answerer` holds the parts that are expensive to make (retriever, embedder, model backend) and no
+per-question state, so one instance serves every chat and thread of a process.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import conflicts as disagreement
+from bot.citations import align_citations, build_citations, cited_numbers, clean_markers
+from bot.evidence import SentenceVectors, format_evidence, select_evidence
+from bot.generation import Backend, GenerationError
+from bot.language import LanguageDetector, strip_quotes
+from bot.prompts import template
+from bot.schema import Answer, Conflict, Evidence, Language, Timings, Turn
+from index.retrieval import HybridRetriever, Tokenizer
+
+__all__ = ["AnswerOptions", "Answerer", "Turn"]
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = {"id": "Artikel-artikel yang ada tidak menyebutkan hal itu.", "en": "The articles do not say."}
+EXTRACTIVE_LEAD = {"id": "Menurut artikel:", "en": "According to the articles (quoted in Indonesian):"}
+# What the model writes when the excerpts lack the answer (the prompts ask for the first form).
+_MODEL_ABSTAINS = re.compile(
+    r"tidak ada di artikel|tidak (?:di)?sebutkan|tidak ada informasi"
+    r"|not in the articles|do(?:es)? not (?:say|mention)|no information",
+    re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(
+    r"^(?:dan|lalu|terus|kalau|bagaimana dengan|and|what about|how about|so)\b"
+    r"|\b(?:itu|mereka|tersebut|they|it|that)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    top_k: int = 8
+    max_sentences: int = 5
+    min_evidence_score: float = 0.80  # below it the articles are taken not to hold the answer
+    confident_score: float = 0.90  # above it the model's "not in the articles" is not believed
+    max_tokens: int = 200
+    temperature: float = 0.1
+    conflict_rank: int = 3  # a disagreement is reported when one of its sentences ranks this high
+
+
+class Answerer:
+    """Answers questions from the store behind `retriever`, with `backend` (None = extractive only)."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        backend: Backend | None,
+        detector: LanguageDetector | None = None,
+        options: AnswerOptions | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.embedder = retriever.store.embedder
+        self.tokens = Tokenizer()
+        self.vectors = SentenceVectors(self.embedder)
+        self.backend = backend
+        self.detector = detector or LanguageDetector()
+        self.options = options or AnswerOptions()
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name if self.backend else "extractive"
+
+    def answer(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
+        """Answer `question` in its language (or `language`), citing the articles it uses."""
+        started = time.perf_counter()
+        question = question.strip()
+        language = language or self.detector.detect(question)
+        query, focus = self._queries(question, history, language)
+        hits = self.retriever.retrieve(query, k=self.options.top_k)
+        evidence = select_evidence(focus, hits, self.vectors, self.tokens, self.options.max_sentences)
+        retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
+        retrieve_ms = (time.perf_counter() - started) * 1000
+
+        result = Answer(
+            question=question,
+            text=NOT_FOUND[language],
+            language=language,
+            answered=False,
+            retrieved=retrieved,
+            backend=self.backend_name,
+        )
+        if self._grounded(question, evidence):
+            conflicts = self._conflicts(focus, evidence)
+            text = self._generate(question, language, evidence, conflicts) if self.backend else None
+            if text == "" and evidence[0].score >= self.options.confident_score:
+                log.info("model found nothing, but the evidence is strong: answering from the evidence")
+                text = None
+            if text is None:
+                text = self._extractive(language, evidence)
+            if text:  # "" is the model saying the articles lack the answer
+                if conflicts:
+                    text = f"{text}\n\n{disagreement.describe_conflicts(conflicts, language)}"
+                result.text, result.answered, result.conflicts = text, True, conflicts
+                result.citations = build_citations(text, evidence, self.tokens)
+        total_ms = (time.perf_counter() - started) * 1000
+        result.timings = Timings(
+            retrieve_ms=retrieve_ms, generate_ms=total_ms - retrieve_ms, total_ms=total_ms
+        )
+        return result
+
+    # ---- steps ---------------------------------------------------------------------------------------
+
+    def _queries(self, question: str, history: Sequence[Turn], language: Language) -> tuple[str, str]:
+        """What retrieval looks for, and what evidence sentences are scored against.
+
+        A follow-up ("Dan berapa yang terluka?") is retrieved together with the question before it, but its
+        evidence is chosen by what it asks itself. English questions also carry the Indonesian words for
+        what they ask about (killed: tewas), a bridge to the Indonesian articles for the BM25 side.
+        """
+        focus = question
+        if language == "en":
+            focus = " ".join([question, *disagreement.indonesian_words(disagreement.predicates_in(question))])
+        if history and _FOLLOW_UP.search(question):
+            return f"{history[-1].question} {focus}", focus
+        return focus, focus
+
+    def _grounded(self, question: str, evidence: list[Evidence]) -> bool:
+        """Whether the evidence can hold the answer: relevant enough, and naming what the question names.
+
+        A name in the question ("Prancis", "France") that no evidence sentence mentions, even spelt the
+        other language's way (Russia/Rusia), means the articles are about something else.
+        """
+        if not evidence or evidence[0].score < self.options.min_evidence_score:
+            return False
+        words = {w.lower() for e in evidence for w in re.findall(r"[^\W\d_]{3,}", e.text)}
+        for name in _names(question):
+            if not difflib.get_close_matches(name.lower(), words, n=1, cutoff=0.75):
+                return False
+        return True
+
+    def _conflicts(self, focus: str, evidence: list[Evidence]) -> list[Conflict]:
+        """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
+        claims = disagreement.extract_claims(evidence)
+        found = disagreement.find_conflicts(claims, similar=self.embedder.embed_passages)
+        asked = disagreement.predicates_in(focus)
+        if asked:
+            return [c for c in found if c.claims[0].predicate in asked]
+        top = {(e.doc_id, e.text) for e in evidence[: self.options.conflict_rank]}
+        return [c for c in found if any((claim.doc_id, claim.quote) in top for claim in c.claims)]
+
+    def _messages(
+        self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
+    ) -> list[dict[str, str]]:
+        notes = []
+        for conflict in conflicts:
+            claims = ", ".join(f"{c.value_text} [{c.n}]" for c in conflict.claims)
+            notes.append(template("conflict_note", language).format(claims=claims))
+        prompt = template("question", language).format(
+            evidence=format_evidence(evidence), notes="\n".join(notes), question=question
+        )
+        return [
+            {"role": "system", "content": template("answer", language)},
+            {"role": "user", "content": prompt},
+        ]
+
+    def _generate(
+        self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
+    ) -> str | None:
+        """The model's cited answer; "" when the model says the articles lack it; None to fall back."""
+        assert self.backend is not None
+        messages = self._messages(question, language, evidence, conflicts)
+        valid = {e.n for e in evidence}
+        for attempt in range(2):
+            try:
+                raw = self.backend.generate(
+                    messages, max_tokens=self.options.max_tokens, temperature=self.options.temperature
+                )
+            except GenerationError as exc:
+                log.warning("generation failed, answering from the evidence instead: %s", exc)
+                return None
+            log.debug("model said: %r", raw)
+            text = clean_markers(raw, valid)
+            if _MODEL_ABSTAINS.search(text) and not cited_numbers(text):
+                return ""
+            text = align_citations(text, evidence, self.tokens)
+            if text is None:
+                log.info("model answer has a sentence no evidence supports; answering from the evidence")
+                return None
+            if self.detector.detect(strip_quotes(text)) == language:
+                return text
+            if attempt == 0:
+                messages += [
+                    {"role": "assistant", "content": raw},
+                    {"role": "user", "content": template("retry", language)},
+                ]
+        log.info("model answered in the wrong language twice; answering from the evidence instead")
+        return None
+
+    def _extractive(self, language: Language, evidence: list[Evidence]) -> str:
+        best = evidence[0]
+        return f"{EXTRACTIVE_LEAD[language]} “{best.text}” [{best.n}]"
+
+
+def _names(question: str) -> list[str]:
+    """Capitalised words after the first word of the question: the names it asks about."""
+    words = re.findall(r"[^\W\d_][\w-]*", question)
+    return [w for w in words[1:] if w[0].isupper() and len(w) >= 3 and w.lower() not in _NOT_NAMES]
+
+
+_NOT_NAMES = frozenset("the and what who how when where why which apa siapa berapa kapan mengapa".split())

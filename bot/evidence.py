@@ -1,0 +1,107 @@
+"""Choose evidence sentences inside retrieved chunks and number them per article (`[1]` is one article)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from threading import Lock
+
+import numpy as np
+
+from bot.schema import Evidence
+from index.embedding import E5Embedding
+from index.retrieval import Tokenizer
+from index.store import Hit
+
+LEXICAL_WEIGHT = 0.1  # share of question terms found in the sentence, added to the cosine
+
+
+class SentenceVectors:
+    """Passage embeddings of sentences, remembered (least recently used out) so that sentences retrieved
+    again for later questions are not embedded again: embedding is most of a question's retrieval time."""
+
+    def __init__(self, embedder: E5Embedding, size: int = 50_000) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = Lock()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            fresh = self.embedder.embed_passages(missing)
+            with self._lock:
+                self._cache.update(zip(missing, fresh, strict=True))
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            for text in texts:
+                self._cache.move_to_end(text)
+            return np.stack([self._cache[text] for text in texts])
+
+
+def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
+    seen: set[tuple[str, int]] = set()
+    found = []
+    for hit in hits:
+        offset = int(hit.metadata.get("start", 0))
+        for start, end in hit.sentences:
+            if (hit.doc_id, start) in seen:
+                continue
+            seen.add((hit.doc_id, start))
+            found.append((hit, start, end, hit.text[start - offset : end - offset]))
+    return found
+
+
+def select_evidence(
+    query: str,
+    hits: Sequence[Hit],
+    vectors: SentenceVectors,
+    tokenizer: Tokenizer,
+    max_sentences: int = 6,
+) -> list[Evidence]:
+    """The sentences that best match `query`, best first, each with its article's number.
+
+    Articles are numbered by the rank of their best sentence, so `[1]` is the most relevant article.
+    """
+    candidates = _candidates(hits)
+    if not candidates:
+        return []
+    matrix = vectors([text for *_, text in candidates])
+    cosines = matrix @ vectors.embedder.embed_queries([query])[0]
+    terms = set(tokenizer(query))
+    scores = []
+    for (*_, text), cosine in zip(candidates, cosines, strict=True):
+        overlap = len(terms & set(tokenizer(text))) / len(terms) if terms else 0.0
+        scores.append(float(cosine) + LEXICAL_WEIGHT * overlap)
+    numbers: dict[str, int] = {}
+    chosen = []
+    for row in np.argsort(-np.asarray(scores))[:max_sentences]:
+        hit, start, end, text = candidates[row]
+        n = numbers.setdefault(hit.doc_id, len(numbers) + 1)
+        chosen.append(
+            Evidence(
+                n=n,
+                doc_id=hit.doc_id,
+                title=str(hit.metadata.get("title", "")),
+                source=hit.metadata.get("source") or None,
+                url=hit.metadata.get("url") or None,
+                text=text,
+                start=start,
+                end=end,
+                score=scores[row],
+            )
+        )
+    return chosen
+
+
+def format_evidence(evidence: Sequence[Evidence]) -> str:
+    """The evidence as the prompt shows it: per article, its number, title and sentences in text order."""
+    blocks = []
+    for n in sorted({e.n for e in evidence}):
+        items = sorted((e for e in evidence if e.n == n), key=lambda e: e.start)
+        outlet = f" ({items[0].source})" if items[0].source else ""
+        lines = [f"[{n}] {items[0].title}{outlet}"] + [f"- {e.text}" for e in items]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

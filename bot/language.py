@@ -1,0 +1,37 @@
+"""Which language a text is in: Indonesian or English, the two Kabar answers in."""
+
+from __future__ import annotations
+
+import re
+
+from lingua import Language as Lingua
+from lingua import LanguageDetectorBuilder
+
+from bot.schema import Language
+
+_QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
+_CODES: dict[Lingua, Language] = {Lingua.INDONESIAN: "id", Lingua.ENGLISH: "en"}
+
+
+def strip_quotes(text: str) -> str:
+    """The text without quoted passages (quotes keep the article's language, so they do not count)."""
+    return _QUOTED.sub(" ", text)
+
+
+class LanguageDetector:
+    """lingua restricted to Indonesian and English; runs offline. Build one and share it."""
+
+    def __init__(self, default: Language = "id", min_confidence: float = 0.6) -> None:
+        self.default = default
+        self.min_confidence = min_confidence
+        self._lingua = LanguageDetectorBuilder.from_languages(*_CODES).build()
+
+    def detect(self, text: str) -> Language:
+        """The language of `text`; the default (Indonesian) when the text is too short or unclear."""
+        text = re.sub(r"\[\d+\]", " ", text).strip()
+        if not re.search(r"[^\W\d_]{2,}", text):
+            return self.default
+        best = self._lingua.compute_language_confidence_values(text)[0]
+        if best.value < self.min_confidence:
+            return self.default
+        return _CODES[best.language]
