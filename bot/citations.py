@@ -6,9 +6,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from bot.schema import Citation, Evidence
+from index.chunking import split_sentences
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
+
+
+def _sentences(text: str) -> list[str]:
+    # The article splitter: it knows "2.000" and abbreviations do not end a sentence.
+    return [text[start:end] for start, end in split_sentences(text)]
 
 
 def clean_markers(text: str, valid: set[int]) -> str:
@@ -37,7 +42,7 @@ def build_citations(
 ) -> list[Citation]:
     """One citation per cited article, quoting the evidence sentence that best matches the cited claim."""
     claims: dict[int, str] = {}
-    for sentence in _SENTENCE.findall(text):
+    for sentence in _sentences(text):
         for n in cited_numbers(sentence):
             claims[n] = claims.get(n, "") + " " + sentence
     citations = []
@@ -64,9 +69,7 @@ def align_citations(
     is unsupported, and then the whole text is (None).
     """
     pieces = []
-    for sentence in _SENTENCE.findall(text):
-        if not sentence.strip():
-            continue
+    for sentence in _sentences(text):
         if cited_numbers(sentence):
             pieces.append(sentence.strip())
             continue

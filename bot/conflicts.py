@@ -58,6 +58,38 @@ _PREDICATE_WORDS = {
 }
 
 
+# Question words that ask about a predicate ("berapa yang tewas", "how many died", "injuries").
+_ASKED = {
+    "killed": "tewas terbunuh meninggal dibunuh mati gugur korban jiwa killed died dead deaths death toll",
+    "injured": "terluka luka-luka luka cedera injured wounded hurt injuries injury",
+    "arrested": "ditangkap ditahan penangkapan arrested detained arrests detentions",
+    "hospitalised": "dirawat hospitalised hospitalized hospital",
+    "sent": "dikirim dikerahkan sent deployed troops pasukan tentara",
+    "evacuated": "dievakuasi mengungsi evacuated displaced",
+    "missing": "hilang missing",
+}
+
+
+def predicates_in(text: str) -> set[str]:
+    """The predicate classes a question asks about ("How many were killed?" -> {"killed"})."""
+    words = set(re.findall(r"[\w-]+", text.lower()))
+    return {predicate for predicate, asked in _ASKED.items() if words & set(asked.split())}
+
+
+def mentions(predicates: set[str], text: str) -> bool:
+    """Whether `text` says one of these predicates happened (in either language)."""
+    words = set(re.findall(r"[\w-]+", text.lower()))
+    return any(
+        words & set((_AFTER.get(p, "") + " " + _BEFORE.get(p, "") + " " + _ASKED.get(p, "")).split())
+        for p in predicates
+    )
+
+
+def indonesian_words(predicates: set[str]) -> list[str]:
+    """How Indonesian articles say these predicates: a bilingual bridge for English questions."""
+    return [_PREDICATE_WORDS[p][0] for p in sorted(predicates) if p in _PREDICATE_WORDS]
+
+
 def _index(table: dict[str, str]) -> dict[str, str]:
     return {word: predicate for predicate, words in table.items() for word in words.split()}
 

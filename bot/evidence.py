@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from threading import Lock
 
 import numpy as np
@@ -60,10 +60,12 @@ def select_evidence(
     vectors: SentenceVectors,
     tokenizer: Tokenizer,
     max_sentences: int = 6,
+    boost: Callable[[str], float] | None = None,
 ) -> list[Evidence]:
     """The sentences that best match `query`, best first, each with its article's number.
 
     Articles are numbered by the rank of their best sentence, so `[1]` is the most relevant article.
+    `boost(sentence)` adds to a sentence's score (the answerer favours sentences about what is asked).
     """
     candidates = _candidates(hits)
     if not candidates:
@@ -74,7 +76,7 @@ def select_evidence(
     scores = []
     for (*_, text), cosine in zip(candidates, cosines, strict=True):
         overlap = len(terms & set(tokenizer(text))) / len(terms) if terms else 0.0
-        scores.append(float(cosine) + LEXICAL_WEIGHT * overlap)
+        scores.append(float(cosine) + LEXICAL_WEIGHT * overlap + (boost(text) if boost else 0.0))
     numbers: dict[str, int] = {}
     chosen = []
     for row in np.argsort(-np.asarray(scores))[:max_sentences]:

@@ -1,0 +1,166 @@
+"""The answering call on the seed articles: citations, language, disagreements, abstention, follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from bot.answer import Answerer
+from bot.generation import GenerationError, Message
+from bot.schema import Turn
+from index.retrieval import HybridRetriever
+from index.store import Store
+
+ARRESTS = "000_e9a991ac1f076a93"
+
+
+class ScriptedModel:
+    """Stands in for a model that misbehaves in one known way (a fault a real model shows only sometimes).
+
+    Records the prompts it was given, answers each call with the next scripted reply.
+    """
+
+    name = "scripted"
+
+    def __init__(self, *replies: str | Exception) -> None:
+        self.replies = list(replies)
+        self.prompts: list[Sequence[Message]] = []
+
+    def generate(self, messages: Sequence[Message], **_: object) -> str:
+        self.prompts.append([dict(m) for m in messages])
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def stream(self, messages: Sequence[Message], **kwargs: object) -> Iterator[str]:
+        yield self.generate(messages, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def retriever(seed_store: Store) -> HybridRetriever:
+    return HybridRetriever(seed_store)
+
+
+@pytest.fixture(scope="module")
+def extractive(retriever: HybridRetriever) -> Answerer:
+    return Answerer(retriever, backend=None)
+
+
+def test_indonesian_question_gets_a_cited_indonesian_answer(extractive: Answerer) -> None:
+    answer = extractive.answer("Berapa orang yang ditangkap selama kerusuhan?")
+    assert answer.answered and answer.language == "id"
+    assert "2.000 orang ditangkap" in answer.text
+    assert [c.doc_id for c in answer.citations] == [ARRESTS]
+    assert "2.000 orang ditangkap" in answer.citations[0].quote
+    assert answer.retrieved and answer.timings.total_ms > 0
+
+
+def test_english_question_is_answered_in_english_quoting_the_indonesian_article(extractive: Answerer) -> None:
+    answer = extractive.answer("How many people were arrested?")
+    assert answer.answered and answer.language == "en"
+    assert answer.text.startswith("According to the articles")
+    assert "2.000" in answer.text and answer.citations[0].doc_id == ARRESTS
+
+
+@pytest.mark.parametrize(
+    ("question", "figures"),
+    [
+        ("Berapa anggota pasukan keamanan yang tewas?", ("18", "13")),
+        ("How many security officers were killed?", ("18", "13")),
+        ("Berapa orang yang terluka?", ("1.000", "750")),
+        ("How many people were injured?", ("1,000", "750")),
+    ],
+)
+def test_disagreeing_reports_give_both_figures_with_both_citations(
+    extractive: Answerer, question: str, figures: tuple[str, str]
+) -> None:
+    answer = extractive.answer(question)
+    assert len(answer.conflicts) == 1
+    statement = answer.text.split("\n\n")[-1]
+    assert statement.startswith(("Laporan berbeda", "Reports differ"))
+    for figure in figures:
+        assert figure in statement
+    cited = {c.doc_id for c in answer.citations}
+    assert {claim.doc_id for claim in answer.conflicts[0].claims} <= cited
+
+
+def test_a_figure_only_one_article_gives_is_not_a_disagreement(extractive: Answerer) -> None:
+    assert extractive.answer("Berapa orang yang ditangkap?").conflicts == []
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [("Siapa presiden Prancis?", "tidak menyebutkan"), ("Who won the 2022 FIFA World Cup?", "do not say")],
+)
+def test_questions_the_articles_do_not_cover_are_declined(extractive: Answerer, question: str, reply: str) -> None:
+    answer = extractive.answer(question)
+    assert not answer.answered
+    assert reply in answer.text and answer.citations == []
+
+
+def test_follow_up_uses_the_previous_question(extractive: Answerer) -> None:
+    history = [Turn(question="Berapa anggota pasukan keamanan yang tewas dalam kerusuhan di Kazakhstan?")]
+    answer = extractive.answer("Dan berapa yang terluka?", history)
+    assert answer.answered
+    assert "terluka" in answer.text and ("1.000" in answer.text or "750" in answer.text)
+    alone = extractive.answer("Dan?")
+    assert not alone.answered or alone.text != answer.text
+
+
+def test_markers_pointing_at_no_evidence_are_removed(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Sebanyak 2.000 orang ditangkap [1][7].")
+    answer = Answerer(retriever, model).answer("Berapa orang yang ditangkap?")
+    assert answer.text == "Sebanyak 2.000 orang ditangkap [1]."
+    assert [c.n for c in answer.citations] == [1]
+
+
+def test_uncited_answer_gets_the_citation_of_the_sentence_it_repeats(retriever: HybridRetriever) -> None:
+    answer = Answerer(retriever, ScriptedModel("Lebih dari 2.000 orang ditangkap.")).answer(
+        "Berapa orang yang ditangkap?"
+    )
+    assert answer.text == "Lebih dari 2.000 orang ditangkap [1]."
+    assert answer.citations[0].doc_id == ARRESTS
+
+
+def test_invented_figure_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
+    answer = Answerer(retriever, ScriptedModel("Sebanyak 5.500 orang ditangkap.")).answer(
+        "Berapa orang yang ditangkap?"
+    )
+    assert "5.500" not in answer.text and "2.000" in answer.text and answer.citations
+
+
+def test_wrong_language_is_retried_once_with_a_firmer_instruction(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Lebih dari 2.000 orang ditangkap [1].", "More than 2,000 people were arrested [1].")
+    answer = Answerer(retriever, model).answer("How many people were arrested?")
+    assert answer.text == "More than 2,000 people were arrested [1]."
+    assert "not in English" in model.prompts[1][-1]["content"]
+
+
+def test_wrong_language_twice_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Lebih dari 2.000 orang ditangkap [1].", "Sebanyak 2.000 orang ditangkap [1].")
+    answer = Answerer(retriever, model).answer("How many people were arrested?")
+    assert answer.answered and answer.text.startswith("According to the articles")
+
+
+def test_model_failure_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
+    answer = Answerer(retriever, ScriptedModel(GenerationError("server went away"))).answer(
+        "Berapa orang yang ditangkap?"
+    )
+    assert answer.answered and "2.000" in answer.text
+
+
+def test_the_model_saying_the_articles_lack_the_answer_is_honoured(retriever: HybridRetriever) -> None:
+    answer = Answerer(retriever, ScriptedModel("TIDAK ADA DI ARTIKEL")).answer(
+        "Siapa nama wali kota Almaty saat kerusuhan?"
+    )
+    assert not answer.answered and answer.citations == []
+
+
+def test_the_prompt_tells_the_model_about_a_disagreement(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Sedikitnya 18 anggota pasukan keamanan tewas [1].")
+    answer = Answerer(retriever, model).answer("Berapa anggota pasukan keamanan yang tewas?")
+    prompt = model.prompts[0][-1]["content"]
+    assert "13" in prompt and "18" in prompt and "berbeda" in prompt
+    assert "13" in answer.text  # stated whatever the model wrote
