@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 
 class ConfigError(Exception):
@@ -96,12 +96,21 @@ class Settings(BaseSettings):
 
 
 def load_settings(env_file: Path | str | None = ".env") -> Settings:
-    """Read settings from the environment and `env_file`; raise `ConfigError` naming a bad setting."""
+    """Read settings from the environment and `env_file`; raise `ConfigError` naming a bad setting.
+
+    The offending value is shown only when it is short, plain text and not a secret.
+    """
     try:
         return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except SettingsError as exc:  # a group given as one value that is not JSON, e.g. KABAR_CHROMA=x
+        raise ConfigError(f"bad setting: {exc}; set the group's fields one by one (KABAR_GROUP__FIELD)") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            name = "KABAR_" + "__".join(str(part).upper() for part in err["loc"])
-            problems.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+            parts = [str(part).upper() for part in err["loc"] if not isinstance(part, int)]
+            name = "KABAR_" + "__".join(parts)
+            value = err.get("input")
+            secret = any(word in name for word in ("TOKEN", "KEY", "SECRET"))
+            shown = f" (got {value!r})" if isinstance(value, str | int | float) and not secret else ""
+            problems.append(f"{name}: {err['msg']}{shown}")
         raise ConfigError("bad setting: " + "; ".join(problems)) from None

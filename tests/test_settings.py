@@ -114,3 +114,18 @@ def test_env_example_as_dot_env_gives_valid_settings(tmp_path):
     settings = load_settings()
     assert settings.chroma.host is None  # the example keeps the local store
     assert settings == Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_a_group_given_as_one_bad_value_is_a_config_error(monkeypatch):
+    monkeypatch.setenv("KABAR_CHROMA", "not-json")
+    with pytest.raises(ConfigError, match="KABAR_GROUP__FIELD"):
+        load_settings(env_file=None)
+
+
+def test_a_bad_secret_is_named_but_never_shown(monkeypatch):
+    monkeypatch.setenv("KABAR_TELEGRAM__TOKEN", "123456:do-not-print-me")
+    monkeypatch.setenv("KABAR_TELEGRAM__ALLOWED_CHAT_IDS", "not-a-number")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None)
+    assert "KABAR_TELEGRAM__ALLOWED_CHAT_IDS" in str(caught.value)
+    assert "do-not-print-me" not in str(caught.value)
