@@ -1,0 +1,192 @@
+"""The `embedded` backend: a local GGUF model run by llama.cpp inside this process (via xllamacpp).
+
+xllamacpp embeds llama.cpp's own server: requests go straight to it from Python, it queues requests
+from several threads, and it keeps the last prompt's KV cache so a request sharing a prefix with the
+previous one (same instructions, same evidence) skips re-reading it. The server also listens on a
+random 127.0.0.1 port, guarded by a random key; `http_base_url` and `http_api_key` let an OpenAI
+client use the same loaded model.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xllamacpp
+from pydantic import SecretStr
+
+from bot.generation import GenerationError, Message
+from bot.model_file import ModelError
+
+log = logging.getLogger(__name__)
+
+_DONE = object()
+
+
+class EmbeddedBackend:
+    """A GGUF chat model loaded once (in the constructor) and shared by all threads of the process."""
+
+    name = "embedded"
+
+    def __init__(
+        self, model_path: Path, *, threads: int = 2, context_size: int = 4096, seed: int = 42
+    ) -> None:
+        model_path = Path(model_path)
+        if not model_path.is_file():
+            raise ModelError(f"model file not found: {model_path}")
+        self.model_path = model_path
+        self.seed = seed
+        self._http_key = secrets.token_urlsafe(24)
+        params = xllamacpp.CommonParams()
+        params.model.path = str(model_path)
+        params.model_alias = {model_path.stem}
+        params.n_ctx = context_size
+        # One slot: on a couple of cores parallel decoding gains nothing, and the whole context then
+        # serves one prompt. Further requests wait in llama.cpp's queue.
+        params.n_parallel = 1
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.cache_prompt = True
+        # Earlier prompts' KV states kept in RAM for reuse; llama.cpp's default (8 GiB) is far more than
+        # a 1.5B model with a 4k context needs.
+        params.cache_ram_mib = 1024
+        params.sampling.seed = seed
+        params.verbosity = 1  # errors only; llama.cpp logs to stderr, never stdout
+        params.hostnames = ["127.0.0.1"]
+        params.port = 0  # any free port
+        params.api_keys = [self._http_key]
+        started = time.perf_counter()
+        try:
+            self._server = xllamacpp.Server(params)
+        except RuntimeError as exc:
+            raise ModelError(
+                f"llama.cpp could not load {model_path} (its errors are on stderr above); "
+                "is it a complete GGUF file for a model llama.cpp supports?"
+            ) from exc
+        self.load_seconds = time.perf_counter() - started
+        log.info(
+            "loaded %s in %.1f s (%d threads, context %d)",
+            model_path.name,
+            self.load_seconds,
+            threads,
+            context_size,
+        )
+
+    @property
+    def http_base_url(self) -> str:
+        """OpenAI-compatible base URL of the same loaded model, e.g. `http://127.0.0.1:41234/v1`."""
+        return f"{self._server.listening_address}/v1"
+
+    @property
+    def http_api_key(self) -> SecretStr:
+        """The key HTTP clients must send (the in-process calls need none)."""
+        return SecretStr(self._http_key)
+
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        stop: Sequence[str] | None = None,
+    ) -> str:
+        """The assistant's reply to `messages`; raises `GenerationError`."""
+        request = self._request(messages, max_tokens, temperature, stop, stream=False)
+        try:
+            response = self._server.handle_chat_completions(request)
+        except (ValueError, RuntimeError) as exc:
+            raise GenerationError(f"the embedded model rejected the request: {exc}") from exc
+        _raise_if_error(response)
+        _log_timings(response)
+        try:
+            return response["choices"][0]["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError) as exc:
+            raise GenerationError(f"the embedded model gave no reply: {response!r:.300}") from exc
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float,
+        stop: Sequence[str] | None = None,
+    ) -> Iterator[str]:
+        """The reply in pieces as llama.cpp produces them; closing the iterator stops generation."""
+        request = self._request(messages, max_tokens, temperature, stop, stream=True)
+        # llama.cpp calls back on the calling thread until generation ends, so it runs on a helper
+        # thread and hands chunks over through a queue; returning True from the callback cancels.
+        chunks: queue.Queue[Any] = queue.Queue()
+        cancelled = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            chunks.put(chunk)
+            return cancelled.is_set()
+
+        def run() -> None:
+            try:
+                self._server.handle_chat_completions(request, on_chunk)
+            except (ValueError, RuntimeError) as exc:
+                chunks.put(exc)
+            finally:
+                chunks.put(_DONE)
+
+        threading.Thread(target=run, name="kabar-embedded-stream", daemon=True).start()
+        try:
+            while (chunk := chunks.get()) is not _DONE:
+                if isinstance(chunk, Exception):
+                    raise GenerationError(f"the embedded model rejected the request: {chunk}") from chunk
+                _raise_if_error(chunk)
+                if "timings" in chunk:
+                    _log_timings(chunk)
+                for choice in chunk.get("choices", []):
+                    piece = (choice.get("delta") or {}).get("content")
+                    if piece:
+                        yield piece
+        finally:
+            cancelled.set()
+
+    def _request(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        stop: Sequence[str] | None,
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "messages": [dict(m) for m in messages],
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": self.seed,
+            "cache_prompt": True,
+            "stream": stream,
+        }
+        if stop:
+            request["stop"] = list(stop)
+        return request
+
+
+def _raise_if_error(response: Mapping[str, Any]) -> None:
+    error = response.get("error")
+    if error:
+        message = error.get("message", error) if isinstance(error, Mapping) else error
+        raise GenerationError(f"the embedded model rejected the request: {message}")
+
+
+def _log_timings(response: Mapping[str, Any]) -> None:
+    timings = response.get("timings") or {}
+    log.debug(
+        "embedded: prompt %s tokens (+%s cached) in %.0f ms, generated %s tokens in %.0f ms",
+        timings.get("prompt_n"),
+        timings.get("cache_n"),
+        timings.get("prompt_ms", 0.0),
+        timings.get("predicted_n"),
+        timings.get("predicted_ms", 0.0),
+    )

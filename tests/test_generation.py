@@ -1,0 +1,207 @@
+"""Generation backends against the real model: in-process llama.cpp, and the same model over HTTP.
+
+The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M) is loaded once for the whole session; every request
+is greedy (temperature 0) so answers are repeatable.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.backends.embedded import EmbeddedBackend
+from bot.backends.openai_compatible import OpenAIBackend
+from bot.generation import GenerationError, build_backend
+from bot.model_file import ModelError
+from bot.settings import GenerationSettings
+
+REPO = Path(__file__).resolve().parents[1]
+CAPITAL = [{"role": "user", "content": "What is the capital of France? Reply with one word only."}]
+COUNT = [{"role": "user", "content": "Count from 1 to 4, separated by commas. Reply with the numbers only."}]
+
+
+@pytest.fixture(scope="session")
+def embedded() -> EmbeddedBackend:
+    # Built the way the app builds it, over the app's own model cache, so the 1 GB file is assembled
+    # once per checkout rather than once per test run.
+    settings = GenerationSettings(model_cache=REPO / GenerationSettings().model_cache, context_size=2048)
+    backend = build_backend(settings)
+    assert isinstance(backend, EmbeddedBackend)
+    return backend
+
+
+@pytest.fixture(scope="session")
+def over_http(embedded: EmbeddedBackend) -> Iterator[OpenAIBackend]:
+    backend = OpenAIBackend(embedded.http_base_url, "qwen2.5-coder-1.5b-instruct", embedded.http_api_key)
+    yield backend
+    backend.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_embedded_model_answers_a_short_chat(embedded: EmbeddedBackend) -> None:
+    reply = embedded.generate(CAPITAL, max_tokens=8, temperature=0.0)
+
+    assert reply.strip().strip(".").lower() == "paris"
+
+
+def test_embedded_stream_pieces_join_to_the_generated_text(embedded: EmbeddedBackend) -> None:
+    whole = embedded.generate(COUNT, max_tokens=16, temperature=0.0)
+    pieces = list(embedded.stream(COUNT, max_tokens=16, temperature=0.0))
+
+    assert len(pieces) > 3
+    assert "".join(pieces) == whole
+    assert "1" in whole and "4" in whole
+
+
+def test_embedded_generation_ends_at_a_stop_sequence(embedded: EmbeddedBackend) -> None:
+    reply = embedded.generate(COUNT, max_tokens=16, temperature=0.0, stop=[","])
+
+    assert reply.strip() == "1"
+
+
+def test_embedded_model_serves_two_threads_at_once(embedded: EmbeddedBackend) -> None:
+    replies: list[str] = []
+
+    def ask() -> None:
+        replies.append(embedded.generate(CAPITAL, max_tokens=8, temperature=0.0))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [r.strip().strip(".").lower() for r in replies] == ["paris", "paris"]
+
+
+def test_prompt_longer_than_the_context_is_a_generation_error(embedded: EmbeddedBackend) -> None:
+    too_long = [{"role": "user", "content": "kata " * 3000}]
+
+    with pytest.raises(GenerationError, match="context"):
+        embedded.generate(too_long, max_tokens=8, temperature=0.0)
+    with pytest.raises(GenerationError, match="context"):
+        list(embedded.stream(too_long, max_tokens=8, temperature=0.0))
+
+
+def test_missing_model_file_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        EmbeddedBackend(tmp_path / "absent.gguf")
+
+
+def test_llama_cpp_logs_go_to_stderr_never_stdout(
+    embedded: EmbeddedBackend, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # stdout carries `kabar ask --json`; llama.cpp writes from C, so check the file descriptors.
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF" + bytes(1000))
+    with pytest.raises(ModelError):
+        EmbeddedBackend(fake)
+    embedded.generate(CAPITAL, max_tokens=8, temperature=0.0)
+
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "failed to load model" in err
+
+
+def test_openai_backend_answers_from_a_local_server(over_http: OpenAIBackend) -> None:
+    reply = over_http.generate(CAPITAL, max_tokens=8, temperature=0.0)
+
+    assert reply.strip().strip(".").lower() == "paris"
+
+
+def test_openai_stream_pieces_join_to_the_generated_text(over_http: OpenAIBackend) -> None:
+    whole = over_http.generate(COUNT, max_tokens=16, temperature=0.0)
+    pieces = list(over_http.stream(COUNT, max_tokens=16, temperature=0.0))
+
+    assert len(pieces) > 3
+    assert "".join(pieces) == whole
+
+
+def test_loopback_server_is_reached_despite_proxy_settings(
+    embedded: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead_proxy = f"http://127.0.0.1:{closed_port()}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    backend = OpenAIBackend(embedded.http_base_url, "any", embedded.http_api_key)
+
+    assert backend.generate(CAPITAL, max_tokens=8, temperature=0.0).strip()
+
+
+def test_wrong_api_key_is_a_clear_error_without_the_key(embedded: EmbeddedBackend) -> None:
+    backend = OpenAIBackend(embedded.http_base_url, "any", SecretStr("sk-wrong-secret-1234"))
+
+    with pytest.raises(GenerationError) as excinfo:
+        backend.generate(CAPITAL, max_tokens=8, temperature=0.0)
+    with pytest.raises(GenerationError) as streamed:
+        list(backend.stream(CAPITAL, max_tokens=8, temperature=0.0))
+
+    for error in (excinfo.value, streamed.value):
+        assert "401" in str(error) and "Invalid API Key" in str(error)
+        assert "sk-wrong-secret-1234" not in str(error)
+
+
+def test_server_rejection_carries_the_status_and_server_message(
+    embedded: EmbeddedBackend, over_http: OpenAIBackend
+) -> None:
+    too_long = [{"role": "user", "content": "kata " * 3000}]
+
+    with pytest.raises(GenerationError) as excinfo:
+        over_http.generate(too_long, max_tokens=8, temperature=0.0)
+
+    message = str(excinfo.value)
+    assert "HTTP 400" in message and "exceeds the available context size" in message
+    assert embedded.http_api_key.get_secret_value() not in message
+
+
+def test_unreachable_server_is_a_clear_error_without_the_key() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    backend = OpenAIBackend(url, "any", SecretStr("sk-never-shown-5678"), timeout_s=5)
+
+    with pytest.raises(GenerationError) as excinfo:
+        backend.generate(CAPITAL, max_tokens=8, temperature=0.0)
+    with pytest.raises(GenerationError) as streamed:
+        list(backend.stream(CAPITAL, max_tokens=8, temperature=0.0))
+
+    for error in (excinfo.value, streamed.value):
+        assert f"cannot reach {url}/chat/completions" in str(error)
+        assert "sk-never-shown-5678" not in str(error)
+
+
+def test_factory_has_no_model_backend_for_extractive() -> None:
+    assert build_backend(GenerationSettings(backend="extractive")) is None
+
+
+def test_factory_builds_an_openai_backend_from_settings() -> None:
+    settings = GenerationSettings(
+        backend="openai",
+        openai_base_url="http://127.0.0.1:9999/v1/",
+        openai_model="qwen",
+        openai_api_key=SecretStr("sk-from-settings"),
+    )
+
+    backend = build_backend(settings)
+
+    assert isinstance(backend, OpenAIBackend)
+    assert backend.name == "openai"
+    assert backend.base_url == "http://127.0.0.1:9999/v1"
+
+
+def test_factory_loads_the_model_file_named_in_settings(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF" + bytes(1000))
+
+    with pytest.raises(ModelError, match=r"could not load .*fake\.gguf"):
+        build_backend(GenerationSettings(backend="embedded", model_path=fake))
