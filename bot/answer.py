@@ -47,7 +47,6 @@ class AnswerOptions:
     max_sentences: int = 5
     min_evidence_score: float = 0.80  # below it the articles are taken not to hold the answer
     asked_boost: float = 0.1  # for a sentence saying what the question asks happened (killed, arrested)
-    confident_score: float = 0.95  # above it the model's "not in the articles" is not believed
     max_tokens: int = 200
     temperature: float = 0.1
     conflict_rank: int = 3  # a disagreement is reported when one of its sentences ranks this high
@@ -105,8 +104,8 @@ class Answerer:
         if self._grounded(question, evidence):
             conflicts = self._conflicts(focus, evidence)
             text = self._generate(question, language, evidence, conflicts) if self.backend else None
-            if text == "" and evidence[0].score >= self.options.confident_score:
-                log.info("model found nothing, but the evidence is strong: answering from the evidence")
+            if text == "" and self._states_what_is_asked(focus, evidence):
+                log.info("model found nothing, but the evidence states the figure asked for")
                 text = None
             if text is None:
                 text = self._extractive(language, evidence)
@@ -150,6 +149,13 @@ class Answerer:
         missing = [n for n in names if not difflib.get_close_matches(n.lower(), words, n=1, cutoff=0.75)]
         return not names or len(missing) < len(names)
 
+    def _states_what_is_asked(self, focus: str, evidence: list[Evidence]) -> bool:
+        """Whether the best evidence gives a figure for what the question asks ("berapa ... ditangkap"):
+        then a small model's "not in the articles" is a misreading, not an abstention."""
+        asked = disagreement.predicates_in(focus)
+        top = evidence[: self.options.conflict_rank]
+        return bool(asked) and any(c.predicate in asked for c in disagreement.extract_claims(top))
+
     def _conflicts(self, focus: str, evidence: list[Evidence]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
         claims = disagreement.extract_claims(evidence)
@@ -190,11 +196,11 @@ class Answerer:
             except GenerationError as exc:
                 log.warning("generation failed, answering from the evidence instead: %s", exc)
                 return None
-            log.info("model said: %r", raw)
-            text = clean_markers(raw, valid)
-            if _MODEL_ABSTAINS.search(text) and not cited_numbers(text):
+            log.debug("model said: %r", raw)
+            cleaned = clean_markers(raw, valid)
+            if _MODEL_ABSTAINS.search(cleaned) and not cited_numbers(cleaned):
                 return ""
-            text = align_citations(text, evidence, self.tokens)
+            text = align_citations(cleaned, evidence, self.tokens)
             if text is None:
                 log.info("model answer has a sentence no evidence supports; answering from the evidence")
                 return None

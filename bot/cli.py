@@ -29,9 +29,8 @@ def _search(args: argparse.Namespace, app: App) -> int:
     if not hits:
         print("No chunks found: is the store empty? Run `kabar ingest data/articles` first.")
     for rank, hit in enumerate(hits, start=1):
-        print(
-            f"{rank}. {hit.doc_id}  score={hit.score:.4f}  [{hit.metadata.get('start')}:{hit.metadata.get('end')}]"
-        )
+        span = f"[{hit.metadata.get('start')}:{hit.metadata.get('end')}]"
+        print(f"{rank}. {hit.doc_id}  score={hit.score:.4f}  {span}")
         print(f"   {hit.text}\n")
     return 0
 

@@ -103,7 +103,8 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
     try:
         return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except SettingsError as exc:  # a group given as one value that is not JSON, e.g. KABAR_CHROMA=x
-        raise ConfigError(f"bad setting: {exc}; set the group's fields one by one (KABAR_GROUP__FIELD)") from None
+        hint = "set the group's fields one by one (KABAR_GROUP__FIELD)"
+        raise ConfigError(f"bad setting: {exc}; {hint}") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

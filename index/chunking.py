@@ -44,7 +44,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return False
     word = match.group(1).lower().rstrip(".")
     # A single letter is an initial ("J. Smith"); listed words are abbreviations.
-    return len(word) == 1 and word.isalpha() or word in ABBREVIATIONS
+    return (len(word) == 1 and word.isalpha()) or word in ABBREVIATIONS
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:

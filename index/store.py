@@ -17,7 +17,7 @@ from typing import Any
 
 import chromadb
 from chromadb.config import Settings as ChromaClientSettings
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -170,9 +170,11 @@ class Store:
 
     # ---- writing -------------------------------------------------------------------------------------
 
-    def _nodes(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> list[TextNode]:
+    def _nodes(
+        self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+    ) -> list[BaseNode]:
         version = article.content_hash[:12]
-        nodes = []
+        nodes: list[BaseNode] = []
         for chunk, vector in zip(chunks, vectors, strict=True):
             metadata = {
                 "doc_id": article.id,
@@ -207,7 +209,7 @@ class Store:
     def _chunk_ids(self, doc_id: str) -> list[str]:
         return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
 
-    def _write(self, article: Article, nodes: list[TextNode]) -> None:
+    def _write(self, article: Article, nodes: list[BaseNode]) -> None:
         new_ids = [node.node_id for node in nodes]
         old_ids = [i for i in self._chunk_ids(article.id) if i not in set(new_ids)]
         # Ids already present can only be left by an interrupted write of this same version.

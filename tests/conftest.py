@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.settings import Settings, StoreSettings
+from bot.backends.embedded import EmbeddedBackend
+from bot.generation import build_backend
+from bot.settings import GenerationSettings, Settings, StoreSettings
 from index.articles import load_paths
 from index.embedding import E5Embedding
 from index.store import Store
@@ -106,3 +108,13 @@ def make_files(tmp_path: Path) -> Callable[..., Path]:
         return tmp_path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def embedded() -> EmbeddedBackend:
+    """The real model, loaded once per test run, over the app's own model cache in the checkout, so the
+    1 GB file is assembled once per checkout rather than once per run."""
+    settings = GenerationSettings(model_cache=REPO / GenerationSettings().model_cache)
+    backend = build_backend(settings)
+    assert isinstance(backend, EmbeddedBackend)
+    return backend

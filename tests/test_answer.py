@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from bot.answer import Answerer
-from bot.generation import GenerationError, Message
+from bot.answer import Answerer, AnswerOptions
+from bot.generation import Backend, GenerationError, Message
 from bot.schema import Turn
 from index.retrieval import HybridRetriever
 from index.store import Store
@@ -57,7 +57,9 @@ def test_indonesian_question_gets_a_cited_indonesian_answer(extractive: Answerer
     assert answer.retrieved and answer.timings.total_ms > 0
 
 
-def test_english_question_is_answered_in_english_quoting_the_indonesian_article(extractive: Answerer) -> None:
+def test_english_question_is_answered_in_english_quoting_the_indonesian_article(
+    extractive: Answerer,
+) -> None:
     answer = extractive.answer("How many people were arrested?")
     assert answer.answered and answer.language == "en"
     assert answer.text.startswith("According to the articles")
@@ -94,7 +96,9 @@ def test_a_figure_only_one_article_gives_is_not_a_disagreement(extractive: Answe
     ("question", "reply"),
     [("Siapa presiden Prancis?", "tidak menyebutkan"), ("Who won the 2022 FIFA World Cup?", "do not say")],
 )
-def test_questions_the_articles_do_not_cover_are_declined(extractive: Answerer, question: str, reply: str) -> None:
+def test_questions_the_articles_do_not_cover_are_declined(
+    extractive: Answerer, question: str, reply: str
+) -> None:
     answer = extractive.answer(question)
     assert not answer.answered
     assert reply in answer.text and answer.citations == []
@@ -132,7 +136,9 @@ def test_invented_figure_falls_back_to_the_evidence(retriever: HybridRetriever) 
 
 
 def test_wrong_language_is_retried_once_with_a_firmer_instruction(retriever: HybridRetriever) -> None:
-    model = ScriptedModel("Lebih dari 2.000 orang ditangkap [1].", "More than 2,000 people were arrested [1].")
+    model = ScriptedModel(
+        "Lebih dari 2.000 orang ditangkap [1].", "More than 2,000 people were arrested [1]."
+    )
     answer = Answerer(retriever, model).answer("How many people were arrested?")
     assert answer.text == "More than 2,000 people were arrested [1]."
     assert "not in English" in model.prompts[1][-1]["content"]
@@ -164,3 +170,24 @@ def test_the_prompt_tells_the_model_about_a_disagreement(retriever: HybridRetrie
     prompt = model.prompts[0][-1]["content"]
     assert "13" in prompt and "18" in prompt and "berbeda" in prompt
     assert "13" in answer.text  # stated whatever the model wrote
+
+
+def test_the_embedded_model_answers_with_a_citation(retriever: HybridRetriever, embedded: Backend) -> None:
+    answerer = Answerer(retriever, embedded, options=AnswerOptions(temperature=0.0))
+    answer = answerer.answer("Berapa orang yang ditangkap selama kerusuhan di Kazakhstan?")
+    assert answer.answered and answer.backend == embedded.name
+    assert "2.000" in answer.text and [c.doc_id for c in answer.citations] == [ARRESTS]
+
+
+def test_the_embedded_model_answer_states_the_disagreement_in_english(
+    retriever: HybridRetriever, embedded: Backend
+) -> None:
+    answerer = Answerer(retriever, embedded, options=AnswerOptions(temperature=0.0))
+    answer = answerer.answer("How many security officers were killed?")
+    assert answer.language == "en" and "Reports differ" in answer.text
+    assert "13" in answer.text and "18" in answer.text
+
+
+def test_the_model_missing_a_figure_the_evidence_states_is_overruled(retriever: HybridRetriever) -> None:
+    answer = Answerer(retriever, ScriptedModel("TIDAK ADA DI ARTIKEL")).answer("Berapa orang yang ditangkap?")
+    assert answer.answered and "2.000" in answer.text

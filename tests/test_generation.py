@@ -20,19 +20,8 @@ from bot.generation import GenerationError, build_backend
 from bot.model_file import ModelError
 from bot.settings import GenerationSettings
 
-REPO = Path(__file__).resolve().parents[1]
 CAPITAL = [{"role": "user", "content": "What is the capital of France? Reply with one word only."}]
 COUNT = [{"role": "user", "content": "Count from 1 to 4, separated by commas. Reply with the numbers only."}]
-
-
-@pytest.fixture(scope="session")
-def embedded() -> EmbeddedBackend:
-    # Built the way the app builds it, over the app's own model cache, so the 1 GB file is assembled
-    # once per checkout rather than once per test run.
-    settings = GenerationSettings(model_cache=REPO / GenerationSettings().model_cache, context_size=2048)
-    backend = build_backend(settings)
-    assert isinstance(backend, EmbeddedBackend)
-    return backend
 
 
 @pytest.fixture(scope="session")
