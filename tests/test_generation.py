@@ -74,7 +74,7 @@ def test_embedded_model_serves_two_threads_at_once(embedded: EmbeddedBackend) ->
 
 
 def test_prompt_longer_than_the_context_is_a_generation_error(embedded: EmbeddedBackend) -> None:
-    too_long = [{"role": "user", "content": "kata " * 3000}]
+    too_long = [{"role": "user", "content": "kata " * 8000}]
 
     with pytest.raises(GenerationError, match="context"):
         embedded.generate(too_long, max_tokens=8, temperature=0.0)
@@ -145,7 +145,7 @@ def test_wrong_api_key_is_a_clear_error_without_the_key(embedded: EmbeddedBacken
 def test_server_rejection_carries_the_status_and_server_message(
     embedded: EmbeddedBackend, over_http: OpenAIBackend
 ) -> None:
-    too_long = [{"role": "user", "content": "kata " * 3000}]
+    too_long = [{"role": "user", "content": "kata " * 8000}]
 
     with pytest.raises(GenerationError) as excinfo:
         over_http.generate(too_long, max_tokens=8, temperature=0.0)
