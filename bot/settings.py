@@ -35,8 +35,8 @@ class EmbeddingSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     top_k: int = Field(8, ge=1, le=100)
-    dense_weight: float = Field(1.0, ge=0.0)
-    bm25_weight: float = Field(1.0, ge=0.0)
+    dense_weight: float = Field(0.75, ge=0.0)
+    bm25_weight: float = Field(0.2, ge=0.0)
 
 
 class GenerationSettings(BaseModel):
