@@ -104,7 +104,7 @@ class Answerer:
         if self._grounded(question, evidence):
             conflicts = self._conflicts(focus, evidence)
             text = self._generate(question, language, evidence, conflicts) if self.backend else None
-            if text == "" and self._states_what_is_asked(focus, evidence):
+            if text == "" and (conflicts or self._states_what_is_asked(focus, evidence)):
                 log.info("model found nothing, but the evidence states the figure asked for")
                 text = None
             if text is None:

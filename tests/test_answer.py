@@ -191,3 +191,12 @@ def test_the_embedded_model_answer_states_the_disagreement_in_english(
 def test_the_model_missing_a_figure_the_evidence_states_is_overruled(retriever: HybridRetriever) -> None:
     answer = Answerer(retriever, ScriptedModel("TIDAK ADA DI ARTIKEL")).answer("Berapa orang yang ditangkap?")
     assert answer.answered and "2.000" in answer.text
+
+
+def test_a_disagreement_on_what_is_asked_is_reported_even_if_the_model_finds_nothing(
+    retriever: HybridRetriever,
+) -> None:
+    answer = Answerer(retriever, ScriptedModel("NOT IN THE ARTICLES")).answer(
+        "How many members of the security forces were killed in the Kazakhstan unrest?"
+    )
+    assert answer.answered and answer.conflicts and "Reports differ" in answer.text
