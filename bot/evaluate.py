@@ -235,6 +235,18 @@ def _app_for_articles(app: App, articles: Path) -> App:
     return scoped
 
 
+def _fill_empty_store(app: App) -> App:
+    """On a fresh checkout the configured store is empty: fill it from the bundled `data/articles`."""
+    from bot.ingest import ingest
+
+    bundled = Path("data/articles")
+    if not bundled.is_dir():
+        raise EvalError("the store is empty: run `kabar ingest data/articles` first, or pass --articles PATH")
+    print(f"the store is empty: ingesting {bundled} first", file=sys.stderr)
+    ingest(app, [bundled])
+    return app
+
+
 def _predictor(app: App, retrieval_only: bool) -> Predict:
     # The same answerer the REPL and Telegram use, built once by `App`.
     return retrieve_with(app.retriever) if retrieval_only else answer_with(app.answerer)
@@ -247,9 +259,7 @@ def run(args: argparse.Namespace, app: App) -> int:
         if args.articles is not None:
             app = _app_for_articles(app, args.articles)
         elif app.store.count() == 0:
-            raise EvalError(
-                "the store is empty: run `kabar ingest data/articles` first, or pass --articles PATH"
-            )
+            app = _fill_empty_store(app)
         predict = _predictor(app, args.retrieval_only)
         out_path: Path = args.out or default_out(args.gold)
         out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -244,6 +244,20 @@ def test_eval_command_on_an_empty_store_tells_how_to_fill_it(
     assert "kabar ingest data/articles" in capsys.readouterr().err
 
 
+def test_eval_on_a_fresh_checkout_fills_the_empty_store_from_data_articles(
+    tmp_path: Path, app, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = tmp_path / "data" / "articles"
+    articles.mkdir(parents=True)
+    (articles / "a1.txt").write_text("Polisi mengatakan 2.000 orang ditangkap di Almaty.\n", encoding="utf-8")
+    gold = write_gold(tmp_path / "gold.jsonl")
+    app.settings.generation.backend = "extractive"
+    code = run(parse(str(gold), "--out", str(tmp_path / "e.jsonl"), "--limit", "1"), app)
+    assert code == 0
+    assert "ingesting data/articles" in capsys.readouterr().err
+    assert [s.id for s in app.store.sources()] == ["a1"]
+
+
 def test_limit_must_be_positive() -> None:
     with pytest.raises(SystemExit):
         parse("gold.jsonl", "--limit", "0")
