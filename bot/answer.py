@@ -20,7 +20,7 @@ from bot.generation import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.prompts import template
 from bot.schema import Answer, Conflict, Evidence, Language, Timings, Turn
-from index.retrieval import HybridRetriever, Tokenizer
+from index.retrieval import HybridRetriever
 
 __all__ = ["AnswerOptions", "Answerer", "Turn"]
 
@@ -64,7 +64,7 @@ class Answerer:
     ) -> None:
         self.retriever = retriever
         self.embedder = retriever.store.embedder
-        self.tokens = Tokenizer()
+        self.tokens = retriever.tokenizer
         self.vectors = SentenceVectors(self.embedder)
         self.backend = backend
         self.detector = detector or LanguageDetector()

@@ -61,8 +61,3 @@ class App:
             top_k=self.settings.retrieval.top_k, max_tokens=g.max_tokens, temperature=g.temperature
         )
         return Answerer(self.retriever, self.backend, options=options)
-
-
-def build_answerer(settings: Settings) -> Answerer:
-    """An answerer for `settings` (loads the model when the backend needs one)."""
-    return App(settings).answerer

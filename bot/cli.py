@@ -40,10 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub = commands.add_parser("ingest", help="store article files in the vector store")
-    ingest.add_arguments(sub)
-    sub.set_defaults(handler=ingest.run)
-
     sub = commands.add_parser("sources", help="list the indexed articles")
     sub.set_defaults(handler=_sources)
 
@@ -52,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("-k", type=int, default=5, help="how many chunks (default 5)")
     sub.set_defaults(handler=_search)
     for name, module, text in (
+        ("ingest", ingest, "store article files in the vector store"),
         ("ask", ask, "answer one question with numbered sources"),
         ("repl", repl, "ask questions in a terminal (piped input: answer each line, then exit)"),
         ("telegram", telegram, "serve the Telegram bot (long polling; a webhook when one is configured)"),

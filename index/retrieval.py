@@ -187,7 +187,7 @@ class HybridRetriever:
     ) -> None:
         self.store = store
         self.fusion = fusion or Fusion()
-        self._tokenizer = tokenizer or Tokenizer()
+        self.tokenizer = tokenizer or Tokenizer()
         self._bm25: BM25Index | None = None
         self._built_at = -1
         self._vectors: dict[str, np.ndarray] = {}  # chunk id -> embedding, for candidates only BM25 found
@@ -202,7 +202,7 @@ class HybridRetriever:
                     ids.append(chunk_id)
                     texts.append(text)
                     metas.append(_clean_metadata(meta))
-                self._bm25 = BM25Index(ids, texts, metas, self._tokenizer)
+                self._bm25 = BM25Index(ids, texts, metas, self.tokenizer)
                 self._vectors = {}
                 self._built_at = self.store.revision
             return self._bm25
@@ -263,7 +263,7 @@ class HybridRetriever:
         if not index.ids:
             return []
         vector = self._embed(query)
-        tokens = self._tokenizer(query)
+        tokens = self.tokenizer(query)
         bm25 = index.scores(tokens)
 
         pool: dict[str, Hit] = {}
