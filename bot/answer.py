@@ -48,7 +48,7 @@ class AnswerOptions:
     min_evidence_score: float = 0.80  # below it the articles are taken not to hold the answer
     asked_boost: float = 0.1  # for a sentence saying what the question asks happened (killed, arrested)
     max_tokens: int = 200
-    temperature: float = 0.1
+    temperature: float = 0.0
     conflict_rank: int = 3  # a disagreement is reported when one of its sentences ranks this high
 
 
@@ -87,6 +87,7 @@ class Answerer:
             hits,
             self.vectors,
             self.tokens,
+            self.retriever.bm25().idf,
             self.options.max_sentences,
             boost=lambda text: self.options.asked_boost * disagreement.mentions(asked, text),
         )

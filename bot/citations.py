@@ -9,6 +9,8 @@ from bot.schema import Citation, Evidence
 from index.chunking import split_sentences
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
+_SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as small models write "2,500"
 
 
 def _sentences(text: str) -> list[str]:
@@ -16,8 +18,19 @@ def _sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in split_sentences(text)]
 
 
+def _flatten_lists(text: str) -> str:
+    """A list the model wrote ("adalah:\\n1. Kediaman presiden\\n2. Kantor wali kota") as one sentence."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not any(_LIST_ITEM.match(line) for line in lines):
+        return text
+    intro = "" if _LIST_ITEM.match(lines[0]) else lines.pop(0) + " "
+    return intro + "; ".join(_LIST_ITEM.sub("", line).rstrip(".;") for line in lines) + "."
+
+
 def clean_markers(text: str, valid: set[int]) -> str:
-    """Drop markers that point at no evidence; write `[1, 2]` as `[1][2]`."""
+    """Drop markers that point at no evidence; write `[1, 2]` as `[1][2]`, "2, 500" as "2,500" and a
+    list as one sentence."""
+    text = _SPLIT_NUMBER.sub(r"\1", _flatten_lists(text))
 
     def fix(match: re.Match[str]) -> str:
         numbers = [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]

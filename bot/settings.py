@@ -46,7 +46,7 @@ class GenerationSettings(BaseModel):
     threads: int = Field(2, ge=1, le=64)
     context_size: int = Field(4096, ge=512)
     max_tokens: int = Field(256, ge=16, le=4096)
-    temperature: float = Field(0.1, ge=0.0, le=2.0)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
     seed: int = Field(42, ge=0)  # fixed sampling seed: the same question gets the same answer
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_model: str = "qwen2.5-1.5b-instruct"
