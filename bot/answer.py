@@ -6,7 +6,6 @@ per-question state, so one instance serves every chat and thread of a process.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import time
@@ -14,13 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import conflicts as disagreement
-from bot.citations import align_citations, build_citations, cited_numbers, clean_markers
+from bot import grounding
+from bot.citations import (
+    align_citations,
+    build_citations,
+    clean_markers,
+    first_sentence,
+    misattributed,
+)
 from bot.evidence import SentenceVectors, format_evidence, select_evidence
 from bot.generation import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.prompts import template
 from bot.schema import Answer, Conflict, Evidence, Language, Timings, Turn
 from index.retrieval import HybridRetriever
+from index.store import Hit
 
 __all__ = ["AnswerOptions", "Answerer", "Turn"]
 
@@ -30,8 +37,9 @@ NOT_FOUND = {"id": "Artikel-artikel yang ada tidak menyebutkan hal itu.", "en": 
 EXTRACTIVE_LEAD = {"id": "Menurut artikel:", "en": "According to the articles (quoted in Indonesian):"}
 # What the model writes when the excerpts lack the answer (the prompts ask for the first form).
 _MODEL_ABSTAINS = re.compile(
-    r"tidak ada di artikel|tidak (?:di)?sebutkan|tidak ada informasi"
-    r"|not in the articles|do(?:es)? not (?:say|mention)|no information",
+    r"tidak ada di artikel|tidak (?:di)?sebut|tidak (?:di)?jelaskan|tidak ada (?:informasi|keterangan)"
+    r"|not in the articles|do(?:es)? not (?:say|mention|state|specify)|no information"
+    r"|(?:is|are|was|were) not (?:mentioned|given|provided|specified|stated)",
     re.IGNORECASE,
 )
 _FOLLOW_UP = re.compile(
@@ -102,7 +110,7 @@ class Answerer:
             retrieved=retrieved,
             backend=self.backend_name,
         )
-        if self._grounded(question, evidence):
+        if self._grounded(question, evidence, hits):
             conflicts = self._conflicts(focus, evidence)
             text = self._generate(question, language, evidence, conflicts) if self.backend else None
             if text == "" and (conflicts or self._states_what_is_asked(focus, evidence)):
@@ -137,18 +145,14 @@ class Answerer:
             return f"{history[-1].question} {focus}", focus
         return focus, focus
 
-    def _grounded(self, question: str, evidence: list[Evidence]) -> bool:
-        """Whether the evidence can hold the answer: relevant enough, and naming what the question names.
-
-        When no name in the question ("Prancis", "France") appears in any evidence sentence, even spelt
-        the other language's way (Russia/Rusia), the articles are about something else.
-        """
+    def _grounded(self, question: str, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
+        """Whether the evidence can hold the answer: relevant enough, naming what the question names (even
+        spelt the other language's way: Russia/Rusia), and saying the asked event of whom it is asked."""
         if not evidence or evidence[0].score < self.options.min_evidence_score:
             return False
-        words = {w.lower() for e in evidence for w in re.findall(r"[^\W\d_]{3,}", e.text)}
-        names = _names(question)
-        missing = [n for n in names if not difflib.get_close_matches(n.lower(), words, n=1, cutoff=0.75)]
-        return not names or len(missing) < len(names)
+        return grounding.names_present(question, (e.text for e in evidence)) and grounding.premise_supported(
+            question, [text for hit in hits for text in hit.sentence_texts]
+        )
 
     def _states_what_is_asked(self, focus: str, evidence: list[Evidence]) -> bool:
         """Whether the best evidence gives a figure for what the question asks ("berapa ... ditangkap"):
@@ -199,10 +203,10 @@ class Answerer:
                 return None
             log.debug("model said: %r", raw)
             cleaned = clean_markers(raw, valid)
-            if _MODEL_ABSTAINS.search(cleaned) and not cited_numbers(cleaned):
-                return ""
+            if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
+                return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens)
-            if text is None:
+            if text is None or misattributed(text, evidence, grounding.participants(question), self.tokens):
                 log.info("model answer has a sentence no evidence supports; answering from the evidence")
                 return None
             if self.detector.detect(strip_quotes(text)) == language:
@@ -218,16 +222,3 @@ class Answerer:
     def _extractive(self, language: Language, evidence: list[Evidence]) -> str:
         best = evidence[0]
         return f"{EXTRACTIVE_LEAD[language]} “{best.text}” [{best.n}]"
-
-
-def _names(question: str) -> list[str]:
-    """Capitalised words after the first word of the question: the names it asks about."""
-    words = re.findall(r"[^\W\d_][\w-]*", question)
-    return [w for w in words[1:] if w[0].isupper() and len(w) >= 3 and w.lower() not in _NOT_NAMES]
-
-
-_NOT_NAMES = frozenset(
-    "the and what who how when where why which apa siapa berapa kapan mengapa monday tuesday wednesday "
-    "thursday friday saturday sunday january february march april may june july august september october "
-    "november december".split()
-)

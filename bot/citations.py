@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 
@@ -9,6 +10,7 @@ from bot.schema import Citation, Evidence
 from index.chunking import split_sentences
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_WORD = re.compile(r"[^\W\d_][\w-]{2,}")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
 _SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as small models write "2,500"
 
@@ -16,6 +18,10 @@ _SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as smal
 def _sentences(text: str) -> list[str]:
     # The article splitter: it knows "2.000" and abbreviations do not end a sentence.
     return [text[start:end] for start, end in split_sentences(text)]
+
+
+def first_sentence(text: str) -> str:
+    return next(iter(_sentences(text)), "")
 
 
 def _flatten_lists(text: str) -> str:
@@ -71,6 +77,43 @@ def build_citations(
             )
         )
     return citations
+
+
+def _among(word: str, words: set[str]) -> bool:
+    return bool(difflib.get_close_matches(word.lower(), words, n=1, cutoff=0.75))  # Russia/Rusia
+
+
+def _support(
+    sentence: str, evidence: Sequence[Evidence], tokens: Callable[[str], list[str]], ignore: set[str]
+) -> Evidence:
+    """The evidence sentence, among the articles `sentence` cites, that shares most words with it, not
+    counting the words in `ignore`."""
+    cited = set(cited_numbers(sentence)) or {e.n for e in evidence}
+    words = set(tokens(sentence)) - ignore
+    return max(
+        (e for e in evidence if e.n in cited), key=lambda e: (len(words & set(tokens(e.text))), e.score)
+    )
+
+
+def misattributed(
+    text: str, evidence: Sequence[Evidence], names: Sequence[str], tokens: Callable[[str], list[str]]
+) -> bool:
+    """Whether a sentence of `text` says something of one of `names` (whom the question asks about) that
+    the evidence sentence it rests on says of someone else, while other evidence does name them.
+
+    A small model lifts a sentence about one actor and writes the asked-about actor in: "China responded
+    by dismissing its cabinet [1]", where the sentence about the cabinet is about Tokayev.
+    """
+    named = {w.lower() for e in evidence for w in _WORD.findall(e.text)}
+    # What is said of them decides which evidence a sentence rests on, not their names.
+    ignore = set(tokens(" ".join(names)))
+    for sentence in _sentences(text):
+        said = {w.lower() for w in _WORD.findall(sentence)}
+        support = {w.lower() for w in _WORD.findall(_support(sentence, evidence, tokens, ignore).text)}
+        for name in names:
+            if _among(name, said) and _among(name, named) and not _among(name, support):
+                return True
+    return False
 
 
 def align_citations(

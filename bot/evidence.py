@@ -48,12 +48,11 @@ def _candidates(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
     seen: set[tuple[str, int]] = set()
     found = []
     for hit in hits:
-        offset = int(hit.metadata.get("start", 0))
-        for start, end in hit.sentences:
+        for (start, end), text in zip(hit.sentences, hit.sentence_texts, strict=True):
             if (hit.doc_id, start) in seen:
                 continue
             seen.add((hit.doc_id, start))
-            found.append((hit, start, end, hit.text[start - offset : end - offset]))
+            found.append((hit, start, end, text))
     return found
 
 

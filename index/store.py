@@ -47,6 +47,12 @@ class Hit:
         """Absolute sentence spans of this chunk inside its article."""
         return [tuple(span) for span in json.loads(self.metadata.get("sentences", "[]"))]  # type: ignore[misc]
 
+    @property
+    def sentence_texts(self) -> list[str]:
+        """This chunk's sentences, in order."""
+        offset = int(self.metadata.get("start", 0))
+        return [self.text[start - offset : end - offset] for start, end in self.sentences]
+
 
 @dataclass(frozen=True)
 class SourceInfo:

@@ -200,3 +200,64 @@ def test_a_disagreement_on_what_is_asked_is_reported_even_if_the_model_finds_not
         "How many members of the security forces were killed in the Kazakhstan unrest?"
     )
     assert answer.answered and answer.conflicts and "Reports differ" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Mengapa Nazarbayev ditangkap selama kerusuhan?",
+        "How many Russian paratroopers were killed in Kazakhstan?",
+    ],
+)
+def test_a_question_resting_on_a_premise_the_articles_do_not_state_is_declined(
+    extractive: Answerer, question: str
+) -> None:
+    # The articles say 2,000 were arrested and 18 officers killed, but not of Nazarbayev or paratroopers.
+    answer = extractive.answer(question)
+    assert not answer.answered and answer.citations == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Berapa orang yang ditangkap selama kerusuhan di Kazakhstan?",
+        "How many people were hospitalised, according to Kazakhstan's health ministry?",
+        "Berapa orang yang dirawat di rumah sakit menurut Kementerian Kesehatan Kazakhstan?",
+    ],
+)
+def test_where_an_event_happened_is_not_taken_for_whom_it_happened_to(
+    extractive: Answerer, question: str
+) -> None:
+    assert extractive.answer(question).answered
+
+
+def test_the_model_saying_it_is_not_mentioned_is_honoured_even_with_a_citation(
+    retriever: HybridRetriever,
+) -> None:
+    model = ScriptedModel("The mayor of Almaty is not mentioned in the excerpts [1].")
+    answer = Answerer(retriever, model).answer("What is the name of the mayor of Almaty?")
+    assert not answer.answered and answer.text == "The articles do not say."
+
+
+def test_a_listed_answer_becomes_one_cited_sentence(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Gedung yang dibakar di Almaty adalah:\n\n1. Kediaman presiden\n2. Kantor walikota")
+    answer = Answerer(retriever, model).answer("Gedung apa saja di Almaty yang dibakar?")
+    assert answer.text.startswith(
+        "Gedung yang dibakar di Almaty adalah: Kediaman presiden; Kantor walikota ["
+    )
+    assert "\n" not in answer.text and answer.citations
+
+
+def test_a_figure_the_model_splits_with_a_space_is_joined(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("The organisation sent about 2, 500 troops to Kazakhstan.")
+    answer = Answerer(retriever, model).answer("How many troops did the CSTO send to Kazakhstan?")
+    assert "2,500 troops" in answer.text and answer.citations
+
+
+def test_a_claim_about_whom_the_question_asks_citing_an_article_that_does_not_name_them_falls_back(
+    retriever: HybridRetriever,
+) -> None:
+    # Tokayev dismissed his cabinet; the model, asked about China, writes China in and cites that article.
+    model = ScriptedModel("China menanggapi dengan membubarkan kabinetnya [2].")
+    answer = Answerer(retriever, model).answer("Bagaimana China menanggapi peristiwa di Kazakhstan?")
+    assert "kabinet" not in answer.text and "internal" in answer.text

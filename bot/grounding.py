@@ -1,0 +1,98 @@
+"""Whether retrieved text can hold the answer to a question, judged without the model.
+
+Two checks, both about the names a question asks about (capitalised words: "Prancis", "Nazarbayev"):
+- the evidence must name at least one of them, or the articles are about something else;
+- a question about an event happening to someone ("Why was Nazarbayev arrested?", "How many Russian
+  paratroopers were killed?") needs a sentence where that event and that name meet; without one the
+  question rests on a premise the articles do not support.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+
+from bot import conflicts as disagreement
+
+# Events whose subject a question's premise names.
+EVENTS = frozenset({"killed", "injured", "arrested", "hospitalised", "evacuated", "missing", "sent"})
+
+_NOT_NAMES = frozenset(
+    "the and what who how when where why which apa siapa berapa kapan mengapa monday tuesday wednesday "
+    "thursday friday saturday sunday january february march april may june july august september october "
+    "november december".split()
+)
+# A name after these is where or by whose account something happened, not whom it happened to.
+_SETTING = frozenset("di ke dalam selama menurut kata in into to during across at within according".split())
+_PRESUPPOSES = re.compile(r"\s*(?:why|how many|how much|mengapa|kenapa|berapa)\b", re.IGNORECASE)
+_DEFINED = re.compile(r"(?P<name>(?:[A-Z][\w-]+ ){1,6})\((?P<acronym>[A-Z]{2,})\)")
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def names(question: str) -> list[str]:
+    """Capitalised words after the first word of the question: the names it asks about."""
+    words = _WORD.findall(question)
+    return [w for w in words[1:] if w[0].isupper() and len(w) >= 3 and w.lower() not in _NOT_NAMES]
+
+
+def participants(question: str) -> list[str]:
+    """The names a question asks about, without those of its setting ("di Kazakhstan", "according to
+    Kazakhstan's health ministry"): whom the asked event happened to."""
+    found, setting = [], False
+    for word in _WORD.findall(question)[1:]:
+        if word[0].isupper() and len(word) >= 3 and word.lower() not in _NOT_NAMES:
+            if not setting:
+                found.append(word)
+            continue  # a run of names ("Kementerian Kesehatan") shares the word before it
+        setting = word.lower() in _SETTING or (setting and word.lower() in {"the", "to"})
+    return found
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_]{3,}", text)}
+
+
+def _named(name: str, words: set[str]) -> bool:
+    # Close spellings count: Russia/Rusia, Kazakhstan's/Kazakhstan.
+    return bool(difflib.get_close_matches(name.lower(), words, n=1, cutoff=0.75))
+
+
+def names_present(question: str, sentences: Iterable[str]) -> bool:
+    """False when the question names things and none of them appears in any of the sentences."""
+    asked = names(question)
+    words = set().union(*(_words(s) for s in sentences))
+    return not asked or any(_named(name, words) for name in asked)
+
+
+def premise_supported(question: str, sentences: Sequence[str]) -> bool:
+    """False when the question takes for granted that an event (killed, arrested, sent...) happened to
+    someone it names ("Why was Nazarbayev arrested?", "How many Russian paratroopers were killed?") and no
+    sentence says that event of that name.
+
+    Only "why" and "how many" questions are judged: "Which agency did the CSTO give the figure to?" asks
+    for something else. Names no sentence uses at all (an English rendering of an Indonesian name) are
+    not judged either.
+    """
+    events = disagreement.predicates_in(question) & EVENTS
+    if not events or not _PRESUPPOSES.match(question):
+        return True
+    words = [_words(s) for s in sentences]
+    everywhere = set().union(*words)
+    aliases = _acronyms(sentences)
+    who = [name for name in participants(question) if _named(name, everywhere)]
+    return not who or any(
+        disagreement.mentions(events, sentence)
+        and any(_named(name, ws) or aliases.get(name.lower(), {""}) <= ws for name in who)
+        for sentence, ws in zip(sentences, words, strict=True)
+    )
+
+
+def _acronyms(sentences: Iterable[str]) -> dict[str, set[str]]:
+    """Acronyms the text defines ("Organisasi Perjanjian Keamanan Kolektif (CSTO)"): acronym -> the words
+    of the long name, so that a sentence using only the long name names the acronym too."""
+    return {
+        match["acronym"].lower(): _words(match["name"])
+        for sentence in sentences
+        for match in _DEFINED.finditer(sentence)
+    }
