@@ -25,8 +25,8 @@ from bot.evidence import SentenceVectors, format_evidence, select_evidence
 from bot.generation import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.prompts import template
-from bot.schema import Answer, Conflict, Evidence, Language, Timings, Turn
-from index.retrieval import HybridRetriever
+from bot.schema import Answer, Claim, Conflict, Evidence, Language, Timings, Turn
+from index.retrieval import HybridRetriever, asks_for_number
 from index.store import Hit
 
 __all__ = ["AnswerOptions", "Answerer", "Turn"]
@@ -112,12 +112,7 @@ class Answerer:
         )
         if self._grounded(question, evidence, hits):
             conflicts = self._conflicts(focus, evidence)
-            text = self._generate(question, language, evidence, conflicts) if self.backend else None
-            if text == "" and (conflicts or self._states_what_is_asked(focus, evidence)):
-                log.info("model found nothing, but the evidence states the figure asked for")
-                text = None
-            if text is None:
-                text = self._extractive(language, evidence)
+            text = self._body(question, focus, language, evidence, conflicts)
             if text:  # "" is the model saying the articles lack the answer
                 if conflicts:
                     text = f"{text}\n\n{disagreement.describe_conflicts(conflicts, language)}"
@@ -130,6 +125,25 @@ class Answerer:
         return result
 
     # ---- steps ---------------------------------------------------------------------------------------
+
+    def _body(
+        self,
+        question: str,
+        focus: str,
+        language: Language,
+        evidence: list[Evidence],
+        conflicts: list[Conflict],
+    ) -> str:
+        """The answer before its disagreement note: the stated figure, the model's answer or, when there is
+        no model or it fails, the best evidence sentence; "" when the model finds the articles lack it."""
+        figure = self._stated_figure(question, focus, evidence)
+        if figure:
+            return disagreement.describe_claim(figure, language)
+        text = self._generate(question, language, evidence, conflicts) if self.backend else None
+        if text == "" and conflicts:
+            log.info("model found nothing, but the articles disagree on what is asked")
+            text = None
+        return self._extractive(language, evidence) if text is None else text
 
     def _queries(self, question: str, history: Sequence[Turn], language: Language) -> tuple[str, str]:
         """What retrieval looks for, and what evidence sentences are scored against.
@@ -154,12 +168,22 @@ class Answerer:
             question, [text for hit in hits for text in hit.sentence_texts]
         )
 
-    def _states_what_is_asked(self, focus: str, evidence: list[Evidence]) -> bool:
-        """Whether the best evidence gives a figure for what the question asks ("berapa ... ditangkap"):
-        then a small model's "not in the articles" is a misreading, not an abstention."""
+    def _stated_figure(self, question: str, focus: str, evidence: list[Evidence]) -> Claim | None:
+        """For a "how many ... killed/arrested/sent" question, the figure the best evidence states for what
+        it asks ("Berapa orang yang ditangkap?": "lebih dari 2.000 orang ditangkap"), if there is one.
+
+        The claim parser reads such figures exactly; a small model misreads them (the 1,000 injured for the
+        400 hospitalised in the same sentence), so these answers are written from the claim, no model needed.
+        """
         asked = disagreement.predicates_in(focus)
+        if not asked or not asks_for_number(question):
+            return None
         top = evidence[: self.options.conflict_rank]
-        return bool(asked) and any(c.predicate in asked for c in disagreement.extract_claims(top))
+        claims = [c for c in disagreement.extract_claims(top) if c.predicate in asked]
+        group = disagreement.group_asked(question)
+        if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
+            claims = [c for c in claims if disagreement.group_of(c.counted) == group]
+        return claims[0] if claims else None
 
     def _conflicts(self, focus: str, evidence: list[Evidence]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
@@ -189,7 +213,8 @@ class Answerer:
     def _generate(
         self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
     ) -> str | None:
-        """The model's cited answer; "" when the model says the articles lack it; None to fall back."""
+        """The model's cited answer; "" when the model says the articles lack it (or, asked for a figure,
+        gives one they do not state); None to fall back to the evidence."""
         assert self.backend is not None
         messages = self._messages(question, language, evidence, conflicts)
         valid = {e.n for e in evidence}
@@ -206,6 +231,9 @@ class Answerer:
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens)
+            if text is None and asks_for_number(question):
+                log.info("model gave a figure no evidence states; the articles are taken not to give it")
+                return ""
             if text is None or misattributed(text, evidence, grounding.participants(question), self.tokens):
                 log.info("model answer has a sentence no evidence supports; answering from the evidence")
                 return None

@@ -421,6 +421,28 @@ def _incompatible(a: Claim, b: Claim) -> bool:
     return high_a < low_b or high_b < low_a
 
 
+_HOW_MANY = re.compile(r"\b(?:berapa|jumlah|how many|how much)\b(.*)", re.IGNORECASE)
+
+
+def group_of(counted: str) -> str | None:
+    """The lexicon's group for what a claim counts ("anggota pasukan keamanan": "security"), or None."""
+    return _lexical_group(counted)
+
+
+def group_asked(question: str) -> str | None:
+    """The group a "how many" question counts, from its words before the verb: "How many police officers
+    and soldiers died?" -> "security"; None when it names none ("Berapa yang tewas?")."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    words = []
+    for word in re.findall(r"[\w-]+", match.group(1).lower()):
+        if word in _AFTER_WORD or word in _BEFORE_WORD:
+            break
+        words.append(word)
+    return _lexical_group(" ".join(words))
+
+
 def _lexical_group(counted: str) -> str | None:
     words = counted.lower().split()
     groups: set[str] = set()
@@ -595,21 +617,37 @@ def _source(claim: Claim, language: str) -> str:
     return attribution
 
 
-def _topic(claims: Sequence[Claim], language: str) -> str:
-    """ "anggota pasukan keamanan tewas" / "security force members killed", in `language`."""
+def _counted_in(claims: Sequence[Claim], language: str) -> str:
+    """What the claims count, in `language`: as written when a claim is in it, else the group's label."""
     native = [c for c in claims if sentence_language(c.quote) == language]
     if native:
-        counted = native[0].counted
-    else:
-        group = _lexical_group(claims[0].counted)
-        labels = _GROUP_LABELS.get(group or "")
-        counted = labels[language == "en"] if labels else claims[0].counted
-    return f"{counted} {_PREDICATE_WORDS[claims[0].predicate][language == 'en']}"
+        return native[0].counted
+    labels = _GROUP_LABELS.get(_lexical_group(claims[0].counted) or "")
+    return labels[language == "en"] if labels else claims[0].counted
+
+
+def _topic(claims: Sequence[Claim], language: str) -> str:
+    """ "anggota pasukan keamanan tewas" / "security force members killed", in `language`."""
+    return f"{_counted_in(claims, language)} {_PREDICATE_WORDS[claims[0].predicate][language == 'en']}"
 
 
 def _figure(claim: Claim, language: str) -> str:
     quantity: Quantity | None = parse_quantity(claim.value_text)
     return render_quantity(quantity, language) if quantity else claim.value_text
+
+
+def describe_claim(claim: Claim, language: str) -> str:
+    """The claim as a sentence in `language`: "More than 400 people were hospitalised, according to the
+    Kazakh health ministry [1]." A source the glossary cannot put into English is left out there."""
+    lang = "id" if language == "id" else "en"
+    counted, predicate = _counted_in([claim], lang), _PREDICATE_WORDS[claim.predicate][lang == "en"]
+    sentence = f"{_figure(claim, lang)} {counted} {'' if lang == 'id' else 'were '}{predicate}"
+    source = _source(claim, lang) if claim.attribution else None
+    if source and (lang == "id" or source != claim.attribution):
+        sentence += f", {'menurut' if lang == 'id' else 'according to'} {source}"
+    if claim.n is not None:
+        sentence += f" [{claim.n}]"
+    return sentence[:1].upper() + sentence[1:] + "."
 
 
 def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:

@@ -13,6 +13,7 @@ from index.retrieval import HybridRetriever
 from index.store import Store
 
 ARRESTS = "000_e9a991ac1f076a93"
+HEALTH = "001_154a6a091910b3c3"  # the health ministry's figures
 
 
 class ScriptedModel:
@@ -60,10 +61,10 @@ def test_indonesian_question_gets_a_cited_indonesian_answer(extractive: Answerer
 def test_english_question_is_answered_in_english_quoting_the_indonesian_article(
     extractive: Answerer,
 ) -> None:
-    answer = extractive.answer("How many people were arrested?")
+    answer = extractive.answer("Which company operates Kazakhstan's Tengiz oil field?")
     assert answer.answered and answer.language == "en"
-    assert answer.text.startswith("According to the articles")
-    assert "2.000" in answer.text and answer.citations[0].doc_id == ARRESTS
+    assert answer.text.startswith("According to the articles (quoted in Indonesian):")
+    assert "operatornya Chevron" in answer.text and answer.citations[0].doc_id == ARRESTS
 
 
 @pytest.mark.parametrize(
@@ -114,47 +115,58 @@ def test_follow_up_uses_the_previous_question(extractive: Answerer) -> None:
 
 
 def test_markers_pointing_at_no_evidence_are_removed(retriever: HybridRetriever) -> None:
-    model = ScriptedModel("Sebanyak 2.000 orang ditangkap [1][7].")
-    answer = Answerer(retriever, model).answer("Berapa orang yang ditangkap?")
-    assert answer.text == "Sebanyak 2.000 orang ditangkap [1]."
+    model = ScriptedModel("Chevron mengoperasikan ladang minyak Tengiz [1][7].")
+    answer = Answerer(retriever, model).answer("Perusahaan apa yang mengoperasikan ladang minyak Tengiz?")
+    assert answer.text == "Chevron mengoperasikan ladang minyak Tengiz [1]."
     assert [c.n for c in answer.citations] == [1]
 
 
 def test_uncited_answer_gets_the_citation_of_the_sentence_it_repeats(retriever: HybridRetriever) -> None:
-    answer = Answerer(retriever, ScriptedModel("Lebih dari 2.000 orang ditangkap.")).answer(
-        "Berapa orang yang ditangkap?"
+    answer = Answerer(retriever, ScriptedModel("Operatornya adalah Chevron.")).answer(
+        "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?"
     )
-    assert answer.text == "Lebih dari 2.000 orang ditangkap [1]."
-    assert answer.citations[0].doc_id == ARRESTS
+    assert answer.text == "Operatornya adalah Chevron [1]."
+    assert answer.citations[0].doc_id == ARRESTS and "Chevron" in answer.citations[0].quote
 
 
 def test_invented_figure_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
-    answer = Answerer(retriever, ScriptedModel("Sebanyak 5.500 orang ditangkap.")).answer(
-        "Berapa orang yang ditangkap?"
+    answer = Answerer(retriever, ScriptedModel("Protes dipicu oleh 5.500 pengunjuk rasa.")).answer(
+        "Apa yang memicu protes di Kazakhstan?"
     )
-    assert "5.500" not in answer.text and "2.000" in answer.text and answer.citations
+    assert answer.answered and "5.500" not in answer.text and answer.text.startswith("Menurut artikel:")
+
+
+def test_a_figure_question_the_model_answers_with_an_invented_figure_is_declined(
+    retriever: HybridRetriever,
+) -> None:
+    answer = Answerer(retriever, ScriptedModel("Harganya 120 tenge per liter.")).answer(
+        "Berapa harga LPG per liter setelah kenaikan harga?"
+    )
+    assert not answer.answered and answer.citations == []
 
 
 def test_wrong_language_is_retried_once_with_a_firmer_instruction(retriever: HybridRetriever) -> None:
     model = ScriptedModel(
-        "Lebih dari 2.000 orang ditangkap [1].", "More than 2,000 people were arrested [1]."
+        "Chevron mengoperasikan ladang minyak Tengiz [1].", "Chevron operates the Tengiz oil field [1]."
     )
-    answer = Answerer(retriever, model).answer("How many people were arrested?")
-    assert answer.text == "More than 2,000 people were arrested [1]."
+    answer = Answerer(retriever, model).answer("Which company operates the Tengiz oil field?")
+    assert answer.text == "Chevron operates the Tengiz oil field [1]."
     assert "not in English" in model.prompts[1][-1]["content"]
 
 
 def test_wrong_language_twice_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
-    model = ScriptedModel("Lebih dari 2.000 orang ditangkap [1].", "Sebanyak 2.000 orang ditangkap [1].")
-    answer = Answerer(retriever, model).answer("How many people were arrested?")
+    model = ScriptedModel(
+        "Chevron mengoperasikan ladang minyak Tengiz [1].", "Operatornya adalah Chevron, kata mereka [1]."
+    )
+    answer = Answerer(retriever, model).answer("Which company operates the Tengiz oil field?")
     assert answer.answered and answer.text.startswith("According to the articles")
 
 
 def test_model_failure_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
     answer = Answerer(retriever, ScriptedModel(GenerationError("server went away"))).answer(
-        "Berapa orang yang ditangkap?"
+        "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?"
     )
-    assert answer.answered and "2.000" in answer.text
+    assert answer.answered and "Chevron" in answer.text
 
 
 def test_the_model_saying_the_articles_lack_the_answer_is_honoured(retriever: HybridRetriever) -> None:
@@ -166,7 +178,9 @@ def test_the_model_saying_the_articles_lack_the_answer_is_honoured(retriever: Hy
 
 def test_the_prompt_tells_the_model_about_a_disagreement(retriever: HybridRetriever) -> None:
     model = ScriptedModel("Sedikitnya 18 anggota pasukan keamanan tewas [1].")
-    answer = Answerer(retriever, model).answer("Berapa anggota pasukan keamanan yang tewas?")
+    answer = Answerer(retriever, model).answer(
+        "Apa kata laporan tentang anggota pasukan keamanan yang tewas?"
+    )
     prompt = model.prompts[0][-1]["content"]
     assert "13" in prompt and "18" in prompt and "berbeda" in prompt
     assert "13" in answer.text  # stated whatever the model wrote
@@ -188,9 +202,36 @@ def test_the_embedded_model_answer_states_the_disagreement_in_english(
     assert "13" in answer.text and "18" in answer.text
 
 
-def test_the_model_missing_a_figure_the_evidence_states_is_overruled(retriever: HybridRetriever) -> None:
-    answer = Answerer(retriever, ScriptedModel("TIDAK ADA DI ARTIKEL")).answer("Berapa orang yang ditangkap?")
-    assert answer.answered and "2.000" in answer.text
+@pytest.mark.parametrize(
+    ("question", "expected", "article"),
+    [
+        (
+            "Berapa orang yang dirawat di rumah sakit menurut Kementerian Kesehatan Kazakhstan?",
+            "Lebih dari 400 orang dirawat di rumah sakit, menurut Kementerian Kesehatan Kazakh [1].",
+            HEALTH,
+        ),
+        (
+            "How many people were hospitalised, according to Kazakhstan's health ministry?",
+            "More than 400 people were hospitalised, according to the Kazakh health ministry [1].",
+            HEALTH,
+        ),
+        ("Berapa orang yang ditangkap?", "Lebih dari 2.000 orang ditangkap [1].", ARRESTS),
+    ],
+)
+def test_a_how_many_question_is_answered_with_the_figure_the_evidence_states(
+    retriever: HybridRetriever, question: str, expected: str, article: str
+) -> None:
+    # The same sentence says more than 1,000 were injured: the figure is read, not left to the model.
+    model = ScriptedModel("Lebih dari 1.000 orang [1].")
+    answer = Answerer(retriever, model).answer(question)
+    assert answer.text == expected and model.prompts == []
+    assert [c.doc_id for c in answer.citations] == [article]
+
+
+def test_the_figure_answered_is_of_whom_the_question_counts(extractive: Answerer) -> None:
+    answer = extractive.answer("How many police officers and soldiers died in the unrest in Kazakhstan?")
+    body = answer.text.split("\n\n")[0]
+    assert ("13" in body or "18" in body) and "protesters" not in body and "dozens" not in body
 
 
 def test_a_disagreement_on_what_is_asked_is_reported_even_if_the_model_finds_nothing(

@@ -66,7 +66,9 @@ def test_piped_questions_are_answered_in_plain_text_and_the_repl_exits(
     assert "terluka" in follow_up  # the follow-up was answered about the injured
     assert "Answer language: English." in out
     english = "\n\n".join(blocks[sources[1] + 1 : sources[2]])
-    assert "According to the articles" in english and blocks[sources[2]].startswith("Sources:\n[1] ")
+    assert "More than 2,000 people were arrested [1]" in english and blocks[sources[2]].startswith(
+        "Sources:\n[1] "
+    )
     assert blocks[-2].startswith("Articles I know (3):\n  000_e9a991ac1f076a93")
     assert blocks[-1] == "? :frobnicate — :help\n"  # and nothing after :quit
 
