@@ -26,7 +26,7 @@ from bot.generation import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.prompts import template
 from bot.schema import Answer, Claim, Conflict, Evidence, Language, Timings, Turn
-from index.retrieval import HybridRetriever, asks_for_number
+from index.retrieval import HybridRetriever
 from index.store import Hit
 
 __all__ = ["AnswerOptions", "Answerer", "Turn"]
@@ -42,6 +42,7 @@ _MODEL_ABSTAINS = re.compile(
     r"|(?:is|are|was|were) not (?:mentioned|given|provided|specified|stated)",
     re.IGNORECASE,
 )
+_WORDS = re.compile(r"[^\W\d_]+")
 _FOLLOW_UP = re.compile(
     r"^(?:dan|lalu|terus|kalau|bagaimana dengan|and|what about|how about|so)\b"
     r"|\b(?:itu|mereka|tersebut|they|it|that)\b",
@@ -51,13 +52,14 @@ _FOLLOW_UP = re.compile(
 
 @dataclass(frozen=True)
 class AnswerOptions:
-    top_k: int = 8
+    top_k: int = 12
     max_sentences: int = 5
     min_evidence_score: float = 0.80  # below it the articles are taken not to hold the answer
     asked_boost: float = 0.1  # for a sentence saying what the question asks happened (killed, arrested)
     max_tokens: int = 200
     temperature: float = 0.0
     conflict_rank: int = 3  # a disagreement is reported when one of its sentences ranks this high
+    second_look: int = 2  # when the model finds nothing, it is asked again with only this many best sentences
 
 
 class Answerer:
@@ -140,6 +142,11 @@ class Answerer:
         if figure:
             return disagreement.describe_claim(figure, language)
         text = self._generate(question, language, evidence, conflicts) if self.backend else None
+        if text == "" and len(evidence) > self.options.second_look:
+            # A small model reading five sentences misses an answer worded unlike the question
+            # ("operatornya Chevron" for "perusahaan apa yang mengoperasikan"); shown the best alone, it sees it.
+            log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
+            text = self._generate(question, language, evidence[: self.options.second_look], conflicts)
         if text == "" and conflicts:
             log.info("model found nothing, but the articles disagree on what is asked")
             text = None
@@ -160,12 +167,13 @@ class Answerer:
         return focus, focus
 
     def _grounded(self, question: str, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
-        """Whether the evidence can hold the answer: relevant enough, naming what the question names (even
-        spelt the other language's way: Russia/Rusia), and saying the asked event of whom it is asked."""
+        """Whether the retrieved text can hold the answer: relevant enough, naming what the question names
+        (even spelt the other language's way: Russia/Rusia), and saying the asked event of whom it is asked."""
         if not evidence or evidence[0].score < self.options.min_evidence_score:
             return False
-        return grounding.names_present(question, (e.text for e in evidence)) and grounding.premise_supported(
-            question, [text for hit in hits for text in hit.sentence_texts]
+        sentences = [text for hit in hits for text in hit.sentence_texts]
+        return grounding.names_present(question, sentences) and grounding.premise_supported(
+            question, sentences
         )
 
     def _stated_figure(self, question: str, focus: str, evidence: list[Evidence]) -> Claim | None:
@@ -176,7 +184,7 @@ class Answerer:
         400 hospitalised in the same sentence), so these answers are written from the claim, no model needed.
         """
         asked = disagreement.predicates_in(focus)
-        if not asked or not asks_for_number(question):
+        if not asked or not disagreement.asks_how_many(question):
             return None
         top = evidence[: self.options.conflict_rank]
         claims = [c for c in disagreement.extract_claims(top) if c.predicate in asked]
@@ -213,8 +221,8 @@ class Answerer:
     def _generate(
         self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
     ) -> str | None:
-        """The model's cited answer; "" when the model says the articles lack it (or, asked for a figure,
-        gives one they do not state); None to fall back to the evidence."""
+        """The model's cited answer; "" when the model says the articles lack it (or, asked how many, gives
+        a figure they do not state); None to fall back to the evidence."""
         assert self.backend is not None
         messages = self._messages(question, language, evidence, conflicts)
         valid = {e.n for e in evidence}
@@ -231,14 +239,15 @@ class Answerer:
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens)
-            if text is None and asks_for_number(question):
+            if text is None and disagreement.asks_how_many(question):
                 log.info("model gave a figure no evidence states; the articles are taken not to give it")
                 return ""
             if text is None or misattributed(text, evidence, grounding.participants(question), self.tokens):
                 log.info("model answer has a sentence no evidence supports; answering from the evidence")
                 return None
-            if self.detector.detect(strip_quotes(text)) == language:
-                return text
+            plain = strip_quotes(text)
+            if len(_WORDS.findall(plain)) < 3 or self.detector.detect(plain) == language:
+                return text  # a bare name or figure ("Chevron [1]") is in no language
             if attempt == 0:
                 messages += [
                     {"role": "assistant", "content": raw},

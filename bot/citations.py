@@ -12,6 +12,9 @@ from index.chunking import split_sentences
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _WORD = re.compile(r"[^\W\d_][\w-]{2,}")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
+_ANSWER_LABEL = re.compile(
+    r"^\s*(?:jawaban|answer)(?: in english)?\s*:\s*", re.IGNORECASE
+)  # the prompt's cue
 _SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as small models write "2,500"
 
 
@@ -35,8 +38,8 @@ def _flatten_lists(text: str) -> str:
 
 def clean_markers(text: str, valid: set[int]) -> str:
     """Drop markers that point at no evidence; write `[1, 2]` as `[1][2]`, "2, 500" as "2,500" and a
-    list as one sentence."""
-    text = _SPLIT_NUMBER.sub(r"\1", _flatten_lists(text))
+    list as one sentence; drop a leading "Jawaban:" the model repeated from the prompt."""
+    text = _SPLIT_NUMBER.sub(r"\1", _flatten_lists(_ANSWER_LABEL.sub("", text)))
 
     def fix(match: re.Match[str]) -> str:
         numbers = [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]
@@ -121,19 +124,24 @@ def align_citations(
 ) -> str | None:
     """Give each uncited sentence of `text` the article whose evidence shares most with it.
 
-    Small models often leave markers out; a sentence that shares no figure and no word with any evidence
-    is unsupported, and then the whole text is (None).
+    Small models often leave markers out. A sentence is unsupported, and then the whole text is (None),
+    when it shares no word with any evidence, or when it gives a figure its article's evidence (or, when
+    uncited, the evidence it matches best) does not state.
     """
     pieces = []
     for sentence in _sentences(text):
-        if cited_numbers(sentence):
+        words = set(tokens(_MARKER.sub(" ", sentence)))
+        numbers = {w for w in words if w[0].isdigit()}
+        cited = cited_numbers(sentence)
+        if cited:
+            stated = {t for e in evidence if e.n in cited for t in tokens(e.text)}
+            if numbers - stated:
+                return None
             pieces.append(sentence.strip())
             continue
-        words = set(tokens(sentence))
-        numbers = {w for w in words if w[0].isdigit()}
         best = max(evidence, key=lambda e: (len(words & set(tokens(e.text))), e.score), default=None)
         shared = words & set(tokens(best.text)) if best else set()
-        if best is None or not shared or (numbers and not numbers & shared):
+        if best is None or not shared or numbers - shared:
             return None
         body = sentence.strip()
         end = len(body.rstrip(".!?"))

@@ -424,6 +424,11 @@ def _incompatible(a: Claim, b: Claim) -> bool:
 _HOW_MANY = re.compile(r"\b(?:berapa|jumlah|how many|how much)\b(.*)", re.IGNORECASE)
 
 
+def asks_how_many(question: str) -> bool:
+    """Whether the question asks for a quantity ("berapa", "how many"), not a date or a name."""
+    return bool(_HOW_MANY.search(question))
+
+
 def group_of(counted: str) -> str | None:
     """The lexicon's group for what a claim counts ("anggota pasukan keamanan": "security"), or None."""
     return _lexical_group(counted)

@@ -54,7 +54,10 @@ def _words(text: str) -> set[str]:
 
 
 def _named(name: str, words: set[str]) -> bool:
-    # Close spellings count: Russia/Rusia, Kazakhstan's/Kazakhstan.
+    # Close spellings count (Russia/Rusia, Kazakhstan's/Kazakhstan), but short names must match exactly:
+    # "Cup" is not "cukup".
+    if len(name) < 5:
+        return name.lower() in words
     return bool(difflib.get_close_matches(name.lower(), words, n=1, cutoff=0.75))
 
 

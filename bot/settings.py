@@ -34,7 +34,7 @@ class EmbeddingSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    top_k: int = Field(8, ge=1, le=100)
+    top_k: int = Field(12, ge=1, le=100)
     dense_weight: float = Field(0.75, ge=0.0)
     bm25_weight: float = Field(0.2, ge=0.0)
 

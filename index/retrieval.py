@@ -82,7 +82,9 @@ class Tokenizer:
                 tokens.append(token)
         # Kept words stay unstemmed: Snowball turns "berapa" into "apa" and "bulan" into "bul".
         words = [t for t in tokens if not t[0].isdigit() and t not in KEEP]
-        stems = iter(self._stemmer.stemWords(words))
+        # Twice: Snowball strips one derivational prefix a pass, so "berpenduduk" would stay "penduduk"
+        # while "penduduk" becomes "duduk".
+        stems = iter(self._stemmer.stemWords(self._stemmer.stemWords(words)))
         return [t if t[0].isdigit() or t in KEEP else next(stems) for t in tokens]
 
 
