@@ -144,7 +144,7 @@ class Answerer:
         text = self._generate(question, language, evidence, conflicts) if self.backend else None
         if text == "" and len(evidence) > self.options.second_look:
             # A small model reading five sentences misses an answer worded unlike the question
-            # ("operatornya Chevron" for "perusahaan apa yang mengoperasikan"); shown the best alone, it sees it.
+            # ("operatornya Chevron" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
             text = self._generate(question, language, evidence[: self.options.second_look], conflicts)
         if text == "" and conflicts:
@@ -167,8 +167,9 @@ class Answerer:
         return focus, focus
 
     def _grounded(self, question: str, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
-        """Whether the retrieved text can hold the answer: relevant enough, naming what the question names
-        (even spelt the other language's way: Russia/Rusia), and saying the asked event of whom it is asked."""
+        """Whether the retrieved text can hold the answer: relevant enough, naming what the question
+        names (even spelt the other language's way: Russia/Rusia), and saying the asked event of whom
+        it is asked."""
         if not evidence or evidence[0].score < self.options.min_evidence_score:
             return False
         sentences = [text for hit in hits for text in hit.sentence_texts]
