@@ -6,6 +6,7 @@ per-question state, so one instance serves every chat and thread of a process.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import time
@@ -236,7 +237,7 @@ class Answerer:
                 log.warning("generation failed, answering from the evidence instead: %s", exc)
                 return None
             log.debug("model said: %r", raw)
-            cleaned = clean_markers(raw, valid)
+            cleaned = _without_echo(clean_markers(raw, valid), question)
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens)
@@ -260,3 +261,15 @@ class Answerer:
     def _extractive(self, language: Language, evidence: list[Evidence]) -> str:
         best = evidence[0]
         return f"{EXTRACTIVE_LEAD[language]} “{best.text}” [{best.n}]"
+
+
+def _without_echo(text: str, question: str) -> str:
+    """The reply without a first sentence repeating the question, as a small model sometimes starts."""
+    first = first_sentence(text)
+    plain = " ".join(_WORDS.findall(first.lower()))
+    if (
+        first
+        and difflib.SequenceMatcher(None, plain, " ".join(_WORDS.findall(question.lower()))).ratio() > 0.9
+    ):
+        return text[len(first) :].strip()
+    return text

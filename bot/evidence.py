@@ -105,9 +105,11 @@ def select_evidence(
 
 
 def format_evidence(evidence: Sequence[Evidence]) -> str:
-    """The evidence as the prompt shows it: one sentence a line, best first, each after its article's `[n]`.
-
-    A small model reads the most relevant sentence first and copies its marker; titles are left out, since
-    a headline's figures ("13 aparat tewas") are read as answers to whatever is asked.
-    """
-    return "\n".join(f"[{e.n}] {e.text}" for e in evidence)
+    """The evidence as the prompt shows it: one sentence a line after its article's `[n]`, articles best
+    first and each article's sentences in text order, so that "Dia menyalahkan..." follows the sentence
+    naming who "dia" is. Titles are left out: a small model reads a headline's figure ("13 aparat tewas")
+    as the answer to whatever is asked."""
+    lines = []
+    for n in dict.fromkeys(e.n for e in evidence):
+        lines += [f"[{n}] {e.text}" for e in sorted((e for e in evidence if e.n == n), key=lambda e: e.start)]
+    return "\n".join(lines)

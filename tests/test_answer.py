@@ -310,3 +310,10 @@ def test_when_the_model_finds_nothing_it_gets_a_second_look_at_the_best_sentence
     assert answer.text == "Chevron [1]" and answer.citations[0].doc_id == ARRESTS
     first, second = (prompt[-1]["content"] for prompt in model.prompts)
     assert len(second) < len(first) and "Chevron" in second
+
+
+def test_a_reply_opening_with_the_question_loses_the_echo(retriever: HybridRetriever) -> None:
+    question = "Kapan pasukan aliansi militer pimpinan Rusia tiba di Kazakhstan?"
+    model = ScriptedModel(f"{question} Pasukan itu tiba pada Kamis (6/1).")
+    answer = Answerer(retriever, model).answer(question)
+    assert answer.text.startswith("Pasukan itu tiba pada Kamis (6/1) [") and answer.citations
