@@ -114,8 +114,14 @@ class Answerer:
             backend=self.backend_name,
         )
         if self._grounded(question, evidence, hits):
-            conflicts = self._conflicts(focus, evidence)
-            text = self._body(question, focus, language, evidence, conflicts)
+            claims = disagreement.extract_claims(evidence)
+            conflicts = self._conflicts(focus, evidence, claims)
+            figure = self._stated_figure(question, focus, evidence, claims)
+            text = (
+                disagreement.describe_claim(figure, language)
+                if figure
+                else self._body(question, language, evidence, conflicts)
+            )
             if text:  # "" is the model saying the articles lack the answer
                 if conflicts:
                     text = f"{text}\n\n{disagreement.describe_conflicts(conflicts, language)}"
@@ -130,18 +136,10 @@ class Answerer:
     # ---- steps ---------------------------------------------------------------------------------------
 
     def _body(
-        self,
-        question: str,
-        focus: str,
-        language: Language,
-        evidence: list[Evidence],
-        conflicts: list[Conflict],
+        self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
     ) -> str:
-        """The answer before its disagreement note: the stated figure, the model's answer or, when there is
-        no model or it fails, the best evidence sentence; "" when the model finds the articles lack it."""
-        figure = self._stated_figure(question, focus, evidence)
-        if figure:
-            return disagreement.describe_claim(figure, language)
+        """The model's answer or, when there is no model or it fails, the best evidence sentence; "" when
+        the model finds the articles lack the answer."""
         text = self._generate(question, language, evidence, conflicts) if self.backend else None
         if text == "" and len(evidence) > self.options.second_look:
             # A small model reading five sentences misses an answer worded unlike the question
@@ -178,7 +176,9 @@ class Answerer:
             question, sentences
         )
 
-    def _stated_figure(self, question: str, focus: str, evidence: list[Evidence]) -> Claim | None:
+    def _stated_figure(
+        self, question: str, focus: str, evidence: list[Evidence], claims: list[Claim]
+    ) -> Claim | None:
         """For a "how many ... killed/arrested/sent" question, the figure the best evidence states for what
         it asks ("Berapa orang yang ditangkap?": "lebih dari 2.000 orang ditangkap"), if there is one.
 
@@ -188,22 +188,25 @@ class Answerer:
         asked = disagreement.predicates_in(focus)
         if not asked or not disagreement.asks_how_many(question):
             return None
-        top = evidence[: self.options.conflict_rank]
-        claims = [c for c in disagreement.extract_claims(top) if c.predicate in asked]
+        top = self._top(evidence)
+        stated = [c for c in claims if c.predicate in asked and (c.doc_id, c.quote) in top]
         group = disagreement.group_asked(question)
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
-            claims = [c for c in claims if disagreement.group_of(c.counted) == group]
-        return claims[0] if claims else None
+            stated = [c for c in stated if disagreement.group_of(c.counted) == group]
+        return stated[0] if stated else None
 
-    def _conflicts(self, focus: str, evidence: list[Evidence]) -> list[Conflict]:
+    def _conflicts(self, focus: str, evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
-        claims = disagreement.extract_claims(evidence)
         found = disagreement.find_conflicts(claims, similar=self.embedder.embed_passages)
         asked = disagreement.predicates_in(focus)
         if asked:
             return [c for c in found if c.claims[0].predicate in asked]
-        top = {(e.doc_id, e.text) for e in evidence[: self.options.conflict_rank]}
+        top = self._top(evidence)
         return [c for c in found if any((claim.doc_id, claim.quote) in top for claim in c.claims)]
+
+    def _top(self, evidence: list[Evidence]) -> set[tuple[str, str]]:
+        """The best evidence sentences, as (article, sentence), that a claim must be in to count as stated."""
+        return {(e.doc_id, e.text) for e in evidence[: self.options.conflict_rank]}
 
     def _messages(
         self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
@@ -224,10 +227,15 @@ class Answerer:
         self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
     ) -> str | None:
         """The model's cited answer; "" when the model says the articles lack it (or, asked how many, gives
-        a figure they do not state); None to fall back to the evidence."""
+        a figure they do not state); None to fall back to the evidence.
+
+        A reply in the wrong language, or with something the evidence does not support, is sent back once
+        with a firmer instruction.
+        """
         assert self.backend is not None
         messages = self._messages(question, language, evidence, conflicts)
         valid = {e.n for e in evidence}
+        problem = ""
         for attempt in range(2):
             try:
                 raw = self.backend.generate(
@@ -241,21 +249,21 @@ class Answerer:
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens)
-            if text is None and disagreement.asks_how_many(question):
-                log.info("model gave a figure no evidence states; the articles are taken not to give it")
-                return ""
             if text is None or misattributed(text, evidence, grounding.participants(question), self.tokens):
-                log.info("model answer has a sentence no evidence supports; answering from the evidence")
-                return None
-            plain = strip_quotes(text)
-            if len(_WORDS.findall(plain)) < 3 or self.detector.detect(plain) == language:
-                return text  # a bare name or figure ("Chevron [1]") is in no language
-            if attempt == 0:
-                messages += [
-                    {"role": "assistant", "content": raw},
-                    {"role": "user", "content": template("retry", language)},
-                ]
-        log.info("model answered in the wrong language twice; answering from the evidence instead")
+                problem = "unsupported"
+            elif sum(w.islower() for w in _WORDS.findall(strip_quotes(text))) < 3:
+                return text  # names and figures ("Belarus, Armenia dan Kirgistan [1]") are in no language
+            elif self.detector.detect(strip_quotes(text)) != language:
+                problem = "wrong_language"
+            else:
+                return text
+            log.info("model answer: %s (attempt %d)", problem, attempt + 1)
+            messages += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": template(problem, language)},
+            ]
+        if problem == "unsupported" and disagreement.asks_how_many(question):
+            return ""  # a figure the articles do not state twice: they do not give it
         return None
 
     def _extractive(self, language: Language, evidence: list[Evidence]) -> str:

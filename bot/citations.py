@@ -15,6 +15,8 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
 _ANSWER_LABEL = re.compile(
     r"^\s*(?:jawaban|answer)(?: in english)?\s*:\s*", re.IGNORECASE
 )  # the prompt's cue
+_MARKER_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d+\])+)")  # "Kirgistan. [1]" -> "Kirgistan [1]."
+_REPEATED_MARKER = re.compile(r"(\[\d+\])([.!?]?)\s*\1")  # "Kirgistan [1]. [1]"
 _SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as small models write "2,500"
 
 
@@ -45,7 +47,7 @@ def clean_markers(text: str, valid: set[int]) -> str:
         numbers = [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]
         return "".join(f"[{n}]" for n in numbers if n in valid)
 
-    cleaned = _MARKER.sub(fix, text)
+    cleaned = _REPEATED_MARKER.sub(r"\1\2", _MARKER_AFTER_STOP.sub(r" \2\1", _MARKER.sub(fix, text)))
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
 
 
