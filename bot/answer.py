@@ -19,6 +19,7 @@ from bot.citations import (
     align_citations,
     build_citations,
     clean_markers,
+    corroborate,
     first_sentence,
     misattributed,
 )
@@ -123,6 +124,8 @@ class Answerer:
                 else self._body(question, language, evidence, conflicts)
             )
             if text:  # "" is the model saying the articles lack the answer
+                vectors = self.vectors([e.text for e in evidence])
+                text = corroborate(text, evidence, vectors @ vectors.T, self.tokens)
                 if conflicts:
                     text = f"{text}\n\n{disagreement.describe_conflicts(conflicts, language)}"
                 result.text, result.answered, result.conflicts = text, True, conflicts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -324,3 +325,19 @@ def test_a_marker_repeated_after_the_full_stop_is_written_once(retriever: Hybrid
     model = ScriptedModel("Rusia, Belarus, Armenia, Tajikistan, dan Kirgistan [1]. [1]")
     answer = Answerer(retriever, model).answer("Negara mana saja yang mengirim unit pasukan ke Kazakhstan?")
     assert answer.text == "Rusia, Belarus, Armenia, Tajikistan, dan Kirgistan [1]."
+
+
+def test_a_fact_several_articles_report_cites_them_all(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Rusia mengirim pasukan terjun payung ke Kazakhstan [1].")
+    answer = Answerer(retriever, model).answer(
+        "Negara mana yang mengirim pasukan terjun payung ke Kazakhstan?"
+    )
+    assert answer.text == "Rusia mengirim pasukan terjun payung ke Kazakhstan [1][2]."
+    assert {c.doc_id for c in answer.citations} == {ARRESTS, HEALTH}  # both Reuters reports say so
+
+
+def test_a_different_figure_does_not_corroborate(extractive: Answerer) -> None:
+    answer = extractive.answer("Berapa anggota pasukan keamanan yang tewas?")
+    body, note = answer.text.split("\n\n")
+    assert "13" in body and "18" not in body and len(re.findall(r"\[\d+\]", body)) == 1
+    assert "18" in note
