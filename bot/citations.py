@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from bot.grounding import named
 from bot.schema import Citation, Evidence
 from index.chunking import split_sentences
 
@@ -17,9 +17,8 @@ _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 CORROBORATION = 0.905
 _WORD = re.compile(r"[^\W\d_][\w-]{2,}")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
-_ANSWER_LABEL = re.compile(
-    r"^\s*(?:jawaban|answer)(?: in english)?\s*:\s*", re.IGNORECASE
-)  # the prompt's cue
+# The prompt's closing cue, which the model sometimes repeats.
+_ANSWER_LABEL = re.compile(r"^\s*(?:jawaban|answer)(?: in english)?\s*:\s*", re.IGNORECASE)
 _MARKER_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d+\])+)")  # "Kirgistan. [1]" -> "Kirgistan [1]."
 _REPEATED_MARKER = re.compile(r"(\[\d+\])([.!?]?)\s*\1")  # "Kirgistan [1]. [1]"
 _SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as small models write "2,500"
@@ -89,10 +88,6 @@ def build_citations(
     return citations
 
 
-def _among(word: str, words: set[str]) -> bool:
-    return bool(difflib.get_close_matches(word.lower(), words, n=1, cutoff=0.75))  # Russia/Rusia
-
-
 def _support(
     sentence: str, evidence: Sequence[Evidence], tokens: Callable[[str], list[str]], ignore: set[str]
 ) -> Evidence:
@@ -114,14 +109,14 @@ def misattributed(
     A small model lifts a sentence about one actor and writes the asked-about actor in: "China responded
     by dismissing its cabinet [1]", where the sentence about the cabinet is about Tokayev.
     """
-    named = {w.lower() for e in evidence for w in _WORD.findall(e.text)}
+    known = {w.lower() for e in evidence for w in _WORD.findall(e.text)}
     # What is said of them decides which evidence a sentence rests on, not their names.
     ignore = set(tokens(" ".join(names)))
     for sentence in _sentences(text):
         said = {w.lower() for w in _WORD.findall(sentence)}
         support = {w.lower() for w in _WORD.findall(_support(sentence, evidence, tokens, ignore).text)}
         for name in names:
-            if _among(name, said) and _among(name, named) and not _among(name, support):
+            if named(name, said) and named(name, known) and not named(name, support):
                 return True
     return False
 

@@ -30,10 +30,13 @@ _DEFINED = re.compile(r"(?P<name>(?:[A-Z][\w-]+ ){1,6})\((?P<acronym>[A-Z]{2,})\
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 
 
+def _is_name(word: str) -> bool:
+    return word[0].isupper() and len(word) >= 3 and word.lower() not in _NOT_NAMES
+
+
 def names(question: str) -> list[str]:
     """Capitalised words after the first word of the question: the names it asks about."""
-    words = _WORD.findall(question)
-    return [w for w in words[1:] if w[0].isupper() and len(w) >= 3 and w.lower() not in _NOT_NAMES]
+    return [w for w in _WORD.findall(question)[1:] if _is_name(w)]
 
 
 def participants(question: str) -> list[str]:
@@ -41,7 +44,7 @@ def participants(question: str) -> list[str]:
     Kazakhstan's health ministry"): whom the asked event happened to."""
     found, setting = [], False
     for word in _WORD.findall(question)[1:]:
-        if word[0].isupper() and len(word) >= 3 and word.lower() not in _NOT_NAMES:
+        if _is_name(word):
             if not setting:
                 found.append(word)
             continue  # a run of names ("Kementerian Kesehatan") shares the word before it
@@ -53,7 +56,8 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[^\W\d_]{3,}", text)}
 
 
-def _named(name: str, words: set[str]) -> bool:
+def named(name: str, words: set[str]) -> bool:
+    """Whether `name` is among the lower-cased `words`."""
     # Close spellings count (Russia/Rusia, Kazakhstan's/Kazakhstan), but short names must match exactly:
     # "Cup" is not "cukup".
     if len(name) < 5:
@@ -65,7 +69,7 @@ def names_present(question: str, sentences: Iterable[str]) -> bool:
     """False when the question names things and none of them appears in any of the sentences."""
     asked = names(question)
     words = set().union(*(_words(s) for s in sentences))
-    return not asked or any(_named(name, words) for name in asked)
+    return not asked or any(named(name, words) for name in asked)
 
 
 def premise_supported(question: str, sentences: Sequence[str]) -> bool:
@@ -83,10 +87,10 @@ def premise_supported(question: str, sentences: Sequence[str]) -> bool:
     words = [_words(s) for s in sentences]
     everywhere = set().union(*words)
     aliases = _acronyms(sentences)
-    who = [name for name in participants(question) if _named(name, everywhere)]
+    who = [name for name in participants(question) if named(name, everywhere)]
     return not who or any(
         disagreement.mentions(events, sentence)
-        and any(_named(name, ws) or aliases.get(name.lower(), {""}) <= ws for name in who)
+        and any(named(name, ws) or aliases.get(name.lower(), {""}) <= ws for name in who)
         for sentence, ws in zip(sentences, words, strict=True)
     )
 
