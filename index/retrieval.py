@@ -26,7 +26,6 @@ import bm25s
 import llama_index.core
 import numpy as np
 import Stemmer
-from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from index.store import Hit, Store
 
@@ -218,28 +217,10 @@ class HybridRetriever:
         return [self._bm25_hit(index, row, score) for row, score in index.search(query, k)]
 
     def dense_search(self, query: str, k: int) -> list[Hit]:
-        return self._dense(self._embed(query), k)
+        return self.store.nearest(self._embed(query).tolist(), k)
 
     def _embed(self, query: str) -> np.ndarray:
         return np.asarray(self.store.embedder.get_query_embedding(query), dtype=np.float32)
-
-    def _dense(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """`Store.dense_search` for a query already embedded (the reranker needs the vector too)."""
-        count = self.store.count()
-        if k <= 0 or count == 0:
-            return []
-        result = self.store.vectors.query(
-            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=min(k, count))
-        )
-        hits = []
-        for node, node_id, similarity in zip(
-            result.nodes or [], result.ids or [], result.similarities or [], strict=False
-        ):
-            meta = dict(node.metadata)
-            # ChromaVectorStore reports exp(-distance); with cosine distance, 1 + ln() is the cosine itself.
-            cosine = 1.0 + math.log(max(similarity, 1e-12))
-            hits.append(Hit(node_id, str(meta.get("doc_id")), node.get_content(), cosine, meta))
-        return hits
 
     def _cosines(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
         """Exact cosines for chunks the dense search did not return, their embeddings read once each."""
@@ -270,7 +251,7 @@ class HybridRetriever:
 
         pool: dict[str, Hit] = {}
         cosine: dict[str, float] = {}
-        for hit in self._dense(vector, fusion.depth):
+        for hit in self.store.nearest(vector.tolist(), fusion.depth):
             pool[hit.chunk_id] = hit
             cosine[hit.chunk_id] = hit.score
         for row, score in _top(bm25, fusion.depth):

@@ -160,9 +160,15 @@ class Store:
         """The `k` chunks nearest to `query` by cosine similarity of e5 embeddings."""
         if k <= 0 or self.count() == 0:
             return []
-        embedding = self.embedder.get_query_embedding(query)
+        return self.nearest(self.embedder.get_query_embedding(query), k)
+
+    def nearest(self, embedding: Sequence[float], k: int) -> list[Hit]:
+        """The `k` chunks nearest to an already embedded query; `score` is the cosine."""
+        count = self.count()
+        if k <= 0 or count == 0:
+            return []
         result = self.vectors.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, self.count()))
+            VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=min(k, count))
         )
         hits = []
         for node, node_id, similarity in zip(
