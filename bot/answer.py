@@ -252,7 +252,7 @@ class Answerer:
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens)
-            if text is None or misattributed(text, evidence, grounding.participants(question), self.tokens):
+            if text is None or misattributed(text, evidence, grounding.actors(question), self.tokens):
                 problem = "unsupported"
             elif sum(w.islower() for w in _WORDS.findall(strip_quotes(text))) < 3:
                 return text  # names and figures ("Belarus, Armenia dan Kirgistan [1]") are in no language

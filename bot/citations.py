@@ -78,8 +78,7 @@ def build_citations(
         candidates = [e for e in evidence if e.n == n]
         if not candidates:
             continue
-        claim = set(tokens(claims.get(n, "")))
-        best = max(candidates, key=lambda e: (len(claim & set(tokens(e.text))), e.score))
+        best = _closest(claims.get(n, ""), candidates, tokens)
         citations.append(
             Citation(
                 n=n, doc_id=best.doc_id, title=best.title, source=best.source, url=best.url, quote=best.text
@@ -94,29 +93,51 @@ def _support(
     """The evidence sentence, among the articles `sentence` cites, that shares most words with it, not
     counting the words in `ignore`."""
     cited = set(cited_numbers(sentence)) or {e.n for e in evidence}
-    words = set(tokens(sentence)) - ignore
+    return _closest(sentence, [e for e in evidence if e.n in cited], tokens, ignore)
+
+
+def _closest(
+    text: str,
+    candidates: Sequence[Evidence],
+    tokens: Callable[[str], list[str]],
+    ignore: set[str] | frozenset[str] = frozenset(),
+) -> Evidence:
+    """The candidate sharing most words with `text` (not counting `ignore` nor markers), one stating all
+    its figures first: "stepped down in 2019" rests on the sentence with 2019, not on one sharing more
+    names that says "three years ago"."""
+    words = set(tokens(_MARKER.sub(" ", text))) - ignore
+    numbers = {w for w in words if w[0].isdigit()}
     return max(
-        (e for e in evidence if e.n in cited), key=lambda e: (len(words & set(tokens(e.text))), e.score)
+        candidates,
+        key=lambda e: (numbers <= (terms := set(tokens(e.text))), len(words & terms), e.score),
     )
 
 
 def misattributed(
-    text: str, evidence: Sequence[Evidence], names: Sequence[str], tokens: Callable[[str], list[str]]
+    text: str,
+    evidence: Sequence[Evidence],
+    actors: Sequence[Sequence[str]],
+    tokens: Callable[[str], list[str]],
 ) -> bool:
-    """Whether a sentence of `text` says something of one of `names` (whom the question asks about) that
-    the evidence sentence it rests on says of someone else, while other evidence does name them.
+    """Whether a sentence of `text` says something of one of `actors` (whom the question asks about, each
+    by the names of one run: "Nursultan Nazarbayev") that the evidence sentence it rests on says of
+    someone else, while other evidence does name them.
 
     A small model lifts a sentence about one actor and writes the asked-about actor in: "China responded
     by dismissing its cabinet [1]", where the sentence about the cabinet is about Tokayev.
     """
     known = {w.lower() for e in evidence for w in _WORD.findall(e.text)}
     # What is said of them decides which evidence a sentence rests on, not their names.
-    ignore = set(tokens(" ".join(names)))
+    ignore = set(tokens(" ".join(name for actor in actors for name in actor)))
     for sentence in _sentences(text):
         said = {w.lower() for w in _WORD.findall(sentence)}
         support = {w.lower() for w in _WORD.findall(_support(sentence, evidence, tokens, ignore).text)}
-        for name in names:
-            if named(name, said) and named(name, known) and not named(name, support):
+        for actor in actors:
+            if (
+                any(named(name, said) for name in actor)
+                and any(named(name, known) for name in actor)
+                and not any(named(name, support) for name in actor)
+            ):
                 return True
     return False
 
@@ -164,7 +185,7 @@ def align_citations(
 
     Small models often leave markers out. A sentence is unsupported, and then the whole text is (None),
     when it shares no word with any evidence, or when it gives a figure its article's evidence (or, when
-    uncited, the evidence it matches best) does not state.
+    uncited, the evidence it matches best, figures first) does not state.
     """
     pieces = []
     for sentence in _sentences(text):
@@ -177,7 +198,7 @@ def align_citations(
                 return None
             pieces.append(sentence.strip())
             continue
-        best = max(evidence, key=lambda e: (len(words & set(tokens(e.text))), e.score), default=None)
+        best = _closest(sentence, evidence, tokens) if evidence else None
         shared = words & set(tokens(best.text)) if best else set()
         if best is None or not shared or numbers - shared:
             return None

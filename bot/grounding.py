@@ -39,17 +39,28 @@ def names(question: str) -> list[str]:
     return [w for w in _WORD.findall(question)[1:] if _is_name(w)]
 
 
-def participants(question: str) -> list[str]:
-    """The names a question asks about, without those of its setting ("di Kazakhstan", "according to
-    Kazakhstan's health ministry"): whom the asked event happened to."""
-    found, setting = [], False
+def actors(question: str) -> list[tuple[str, ...]]:
+    """Whom the question asks an event happened to: its names without those of its setting ("di
+    Kazakhstan", "according to Kazakhstan's health ministry"), a run of names being one actor
+    ("Nursultan Nazarbayev")."""
+    found: list[tuple[str, ...]] = []
+    setting = in_run = False
     for word in _WORD.findall(question)[1:]:
-        if _is_name(word):
-            if not setting:
-                found.append(word)
-            continue  # a run of names ("Kementerian Kesehatan") shares the word before it
-        setting = word.lower() in _SETTING or (setting and word.lower() in {"the", "to"})
+        if not _is_name(word):
+            in_run = False
+            setting = word.lower() in _SETTING or (setting and word.lower() in {"the", "to"})
+        elif not setting:  # a run of names ("Kementerian Kesehatan") shares the word before it
+            if in_run:
+                found[-1] += (word,)
+            else:
+                found.append((word,))
+            in_run = True
     return found
+
+
+def participants(question: str) -> list[str]:
+    """The names of the question's `actors`, one by one."""
+    return [name for actor in actors(question) for name in actor]
 
 
 def _words(text: str) -> set[str]:

@@ -130,6 +130,15 @@ def test_uncited_answer_gets_the_citation_of_the_sentence_it_repeats(retriever: 
     assert answer.citations[0].doc_id == ARRESTS and "Chevron" in answer.citations[0].quote
 
 
+def test_an_uncited_figure_is_cited_to_the_sentence_stating_it(retriever: HybridRetriever) -> None:
+    # A sentence with the names and "presiden" but "three years ago" outranks the one giving 2019.
+    answer = Answerer(
+        retriever, ScriptedModel("Nursultan Nazarbayev stepped down as president in 2019.")
+    ).answer("When did Nursultan Nazarbayev step down as president?")
+    assert answer.answered and answer.text.endswith("2019 [1].")
+    assert "pada 2019" in answer.citations[0].quote
+
+
 def test_invented_figure_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
     model = ScriptedModel("Protes dipicu oleh 5.500 pengunjuk rasa.", "Protes dipicu oleh 5.500 orang.")
     answer = Answerer(retriever, model).answer("Apa yang memicu protes di Kazakhstan?")
