@@ -153,7 +153,7 @@ class Answerer:
         """The model's answer or, when there is no model or it fails, the best evidence sentence; "" when
         the model finds the articles lack the answer."""
         text = self._generate(question, language, evidence, conflicts) if self.backend else None
-        if text == "" and len(evidence) > self.options.second_look:
+        if text == "" and 0 < self.options.second_look < len(evidence):
             # A small model reading five sentences misses an answer worded unlike the question
             # ("operatornya Chevron" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)

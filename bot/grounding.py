@@ -23,6 +23,12 @@ _NOT_NAMES = frozenset(
     "thursday friday saturday sunday january february march april may june july august september october "
     "november december".split()
 )
+# Titles are not names: "Sekretaris Jenderal CSTO" is named by "CSTO", "President Tokayev" by "Tokayev".
+_TITLES = frozenset(
+    "presiden president wakil vice perdana prime menteri minister sekretaris secretary jenderal general "
+    "ketua chairman kepala head direktur director gubernur governor wali mayor juru bicara spokesman "
+    "raja king ratu queen pangeran prince".split()
+)
 # A name after these is where or by whose account something happened, not whom it happened to.
 _SETTING = frozenset("di ke dalam selama menurut kata in into to during across at within according".split())
 _PRESUPPOSES = re.compile(r"\s*(?:why|how many|how much|mengapa|kenapa|berapa)\b", re.IGNORECASE)
@@ -46,6 +52,8 @@ def actors(question: str) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
     setting = in_run = False
     for word in _WORD.findall(question)[1:]:
+        if word.lower() in _TITLES:
+            continue
         if not _is_name(word):
             in_run = False
             setting = word.lower() in _SETTING or (setting and word.lower() in {"the", "to"})

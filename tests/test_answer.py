@@ -313,6 +313,18 @@ def test_a_claim_about_whom_the_question_asks_citing_an_article_that_does_not_na
     assert "kabinet" not in answer.text and "internal" in answer.text
 
 
+def test_a_claim_resting_on_a_sentence_with_the_title_but_not_the_name_is_sent_back(
+    retriever: HybridRetriever,
+) -> None:
+    # "kata sekretaris jenderalnya" names no one: the CSTO secretary general's name is not in the articles.
+    model = ScriptedModel("Sekretaris Jenderal CSTO adalah Nursultan Nazarbayev.", "TIDAK ADA DI ARTIKEL")
+    answer = Answerer(retriever, model, options=AnswerOptions(second_look=0)).answer(
+        "Siapa nama Sekretaris Jenderal CSTO?"
+    )
+    assert "tidak tertulis di kutipan" in model.prompts[1][-1]["content"]
+    assert not answer.answered
+
+
 def test_when_the_model_finds_nothing_it_gets_a_second_look_at_the_best_sentences(
     retriever: HybridRetriever,
 ) -> None:
