@@ -227,11 +227,7 @@ class HybridRetriever:
         with self._lock:
             missing = [c for c in chunk_ids if c not in self._vectors]
         if missing:
-            got = self.store.vectors.client.get(ids=missing, include=["embeddings"])
-            fetched = {
-                chunk_id: np.asarray(embedding, dtype=np.float32)
-                for chunk_id, embedding in zip(got["ids"], got["embeddings"], strict=True)
-            }
+            fetched = self.store.embeddings(missing)
             with self._lock:
                 self._vectors.update(fetched)
         with self._lock:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaClientSettings
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
@@ -155,6 +156,12 @@ class Store:
         for offset in range(0, total, PAGE):
             page = self._chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
             yield from zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False)
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored (L2-normalised) embeddings of these chunks; ids not in the store are left out."""
+        got = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
 
     def dense_search(self, query: str, k: int) -> list[Hit]:
         """The `k` chunks nearest to `query` by cosine similarity of e5 embeddings."""

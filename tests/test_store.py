@@ -176,3 +176,11 @@ def test_dense_search_returns_hits_with_sentence_spans_best_first(seed_store):
 def test_empty_store_has_no_sources_and_finds_nothing(store):
     assert store.sources() == [] and store.count() == 0
     assert store.dense_search("apa saja", 5) == []
+
+
+def test_stored_embeddings_are_read_back_by_chunk_id(seed_store, embedder):
+    hit = seed_store.dense_search("berapa orang ditangkap", 1)[0]
+    vectors = seed_store.embeddings([hit.chunk_id, "no-such-chunk"])
+    assert list(vectors) == [hit.chunk_id]
+    query = embedder.embed_queries(["berapa orang ditangkap"])[0]
+    assert float(vectors[hit.chunk_id] @ query) == pytest.approx(hit.score, abs=1e-3)
