@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 
 from bot.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
+from bot.redaction import keep_out_of_logs
 from bot.render import HELP, ArticleInfo, message
 from bot.render_html import escape, render_answer, render_sources
 from bot.schema import Language
@@ -248,51 +249,6 @@ def _without_mention(msg: Message, username: str, bot_id: int) -> str | None:
 
 
 # ---- wiring -----------------------------------------------------------------------------------------
-
-
-_SECRETS: set[str] = set()
-
-
-def keep_out_of_logs(secret: str) -> None:
-    """Replace `secret` with `***` in every log record from now on, whichever logger made it.
-
-    The token is part of every Bot API URL: httpx logs request URLs at INFO, python-telegram-bot logs
-    its API URL at DEBUG and quotes a rejected token in `InvalidToken`. A record factory sees every
-    record before any handler or filter does, so no handler configuration can let the token through.
-    """
-    for name in ("httpx", "httpcore"):  # one line per request is noise anyway
-        logging.getLogger(name).setLevel(logging.WARNING)
-    if not secret:
-        return
-    if not _SECRETS:
-        make_record = logging.getLogRecordFactory()
-
-        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            return _redact(make_record(*args, **kwargs))
-
-        logging.setLogRecordFactory(redacting_factory)
-    _SECRETS.add(secret)
-
-
-def _scrub(text: str) -> str:
-    for secret in _SECRETS:
-        text = text.replace(secret, "***")
-    return text
-
-
-def _redact(record: logging.LogRecord) -> logging.LogRecord:
-    try:
-        message = record.getMessage()
-    except Exception:  # a malformed record is logging's problem to report, not ours
-        return record
-    if any(secret in message for secret in _SECRETS):
-        record.msg, record.args = _scrub(message), ()
-    if record.exc_info and record.exc_info[1] is not None:
-        # Formatters print `exc_text` when it is set, so a scrubbed copy replaces the raw traceback.
-        text = logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]
-        if any(secret in text for secret in _SECRETS):
-            record.exc_text = _scrub(text)
-    return record
 
 
 def build_application(settings: TelegramSettings, kabar: KabarBot) -> Application:
