@@ -125,8 +125,8 @@ class Answerer:
         )
         if self._grounded(question, evidence, hits):
             claims = extract_claims(evidence)
-            conflicts = self._conflicts(focus, evidence, claims)
-            figure = self._stated_figure(question, focus, evidence, claims)
+            conflicts = self._conflicts(asked, evidence, claims)
+            figure = self._stated_figure(question, asked, evidence, claims)
             text = (
                 describe_claim(figure, language)
                 if figure
@@ -189,15 +189,14 @@ class Answerer:
         )
 
     def _stated_figure(
-        self, question: str, focus: str, evidence: list[Evidence], claims: list[Claim]
+        self, question: str, asked: set[str], evidence: list[Evidence], claims: list[Claim]
     ) -> Claim | None:
-        """For a "how many ... killed/arrested/sent" question, the figure the best evidence states for what
-        it asks ("Berapa orang yang ditangkap?": "lebih dari 2.000 orang ditangkap"), if there is one.
+        """For a "how many" question about what is `asked` (killed, arrested, sent...), the figure the best
+        evidence states for it ("Berapa orang yang ditangkap?": "lebih dari 2.000 orang ditangkap"), if any.
 
         The claim parser reads such figures exactly; a small model misreads them (the 1,000 injured for the
         400 hospitalised in the same sentence), so these answers are written from the claim, no model needed.
         """
-        asked = predicates_in(focus)
         if not asked or not asks_how_many(question):
             return None
         top = self._top(evidence)
@@ -207,10 +206,9 @@ class Answerer:
             stated = [c for c in stated if group_of(c.counted) == group]
         return stated[0] if stated else None
 
-    def _conflicts(self, focus: str, evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
+    def _conflicts(self, asked: set[str], evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
         found = find_conflicts(claims, similar=self.embedder.embed_passages)
-        asked = predicates_in(focus)
         if asked:
             return [c for c in found if c.claims[0].predicate in asked]
         top = self._top(evidence)
