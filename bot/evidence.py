@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.schema import Evidence
 from index.embedding import E5Embedding
-from index.retrieval import Tokenizer
+from index.retrieval import Tokenizer, term_share
 from index.store import Hit
 
 # Weight of the question's wording found in the sentence (each term weighted by its rarity, as BM25 does),
@@ -78,11 +78,9 @@ def select_evidence(
     matrix = vectors([text for *_, text in candidates])
     cosines = matrix @ vectors.embedder.embed_queries([query])[0]
     weights = {term: idf(term) for term in tokenizer(query)}
-    total = sum(weights.values()) or 1.0
     scores = []
     for (*_, text), cosine in zip(candidates, cosines, strict=True):
-        terms = set(tokenizer(text))
-        overlap = sum(w for term, w in weights.items() if term in terms) / total
+        overlap = term_share(weights, set(tokenizer(text)))
         scores.append(float(cosine) + LEXICAL_WEIGHT * overlap + (boost(text) if boost else 0.0))
     numbers: dict[str, int] = {}
     chosen = []

@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -130,6 +131,12 @@ class BM25Index:
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row, score) of the best `k` chunks with a positive score."""
         return _top(self.scores(self._tokenize(query)), k)
+
+
+def term_share(weights: Mapping[str, float], terms: Container[str]) -> float:
+    """The share of a query's terms found in `terms`, each term weighing its idf (`weights`: term -> idf)."""
+    total = sum(weights.values())
+    return sum(w for term, w in weights.items() if term in terms) / total if total else 0.0
 
 
 def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -279,8 +286,7 @@ class HybridRetriever:
     ) -> np.ndarray:
         """Coverage, article coverage and the number feature of each candidate, weighted."""
         fusion = self.fusion
-        weights = {t: index.idf(t) for t in dict.fromkeys(tokens)}
-        total = sum(weights.values()) or 1.0
+        weights = {t: index.idf(t) for t in tokens}
         coverage = np.zeros(len(rows))
         article_coverage = np.zeros(len(rows))
         has_number = np.zeros(len(rows), dtype=bool)
@@ -288,8 +294,8 @@ class HybridRetriever:
         for i, row in enumerate(rows):
             terms = index.terms[row]
             article = index.article_terms.get(str(index.metadata[row].get("doc_id")), terms)
-            coverage[i] = sum(w for t, w in weights.items() if t in terms) / total
-            article_coverage[i] = sum(w for t, w in weights.items() if t in article) / total
+            coverage[i] = term_share(weights, terms)
+            article_coverage[i] = term_share(weights, article)
             has_number[i] = bool(index.numbers[row] - query_numbers)
         # A figure counts where the chunk is about the question: closer to it in meaning than the average
         # candidate and sharing at least the average share of its wording; not in every chunk that
