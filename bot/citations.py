@@ -29,6 +29,11 @@ def _sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in split_sentences(text)]
 
 
+def _words(text: str) -> set[str]:
+    """Its words of three letters or more, lower-cased, as names are looked up."""
+    return {w.lower() for w in _WORD.findall(text)}
+
+
 def first_sentence(text: str) -> str:
     return next(iter(_sentences(text)), "")
 
@@ -126,12 +131,11 @@ def misattributed(
     A small model lifts a sentence about one actor and writes the asked-about actor in: "China responded
     by dismissing its cabinet [1]", where the sentence about the cabinet is about Tokayev.
     """
-    known = {w.lower() for e in evidence for w in _WORD.findall(e.text)}
+    known = _words(" ".join(e.text for e in evidence))
     # What is said of them decides which evidence a sentence rests on, not their names.
     ignore = set(tokens(" ".join(name for actor in actors for name in actor)))
     for sentence in _sentences(text):
-        said = {w.lower() for w in _WORD.findall(sentence)}
-        support = {w.lower() for w in _WORD.findall(_support(sentence, evidence, tokens, ignore).text)}
+        said, support = _words(sentence), _words(_support(sentence, evidence, tokens, ignore).text)
         for actor in actors:
             if (
                 any(named(name, said) for name in actor)
