@@ -45,6 +45,8 @@ __all__ = ["AnswerOptions", "Answerer", "Turn"]
 log = logging.getLogger(__name__)
 
 NOT_FOUND = {"id": "Artikel-artikel yang ada tidak menyebutkan hal itu.", "en": "The articles do not say."}
+# What the closest articles are about, after NOT_FOUND: a reader learns what can be asked.
+COVERS = {"id": "Artikel terdekat membahas “{title}”.", "en": "The closest articles report “{title}”."}
 EXTRACTIVE_LEAD = {"id": "Menurut artikel:", "en": "According to the articles (quoted in Indonesian):"}
 # What the model writes when the excerpts lack the answer (the prompts ask for the first form).
 _MODEL_ABSTAINS = re.compile(
@@ -101,7 +103,8 @@ class Answerer:
         question = question.strip()
         language = language or self.detector.detect(question)
         query, focus = self._queries(question, history, language)
-        hits = self.retriever.retrieve(query, k=self.options.top_k)
+        found = self.retriever.retrieve_story(query, k=self.options.top_k)
+        hits = found.hits
         asked = predicates_in(focus)
         evidence = select_evidence(
             focus,
@@ -117,9 +120,10 @@ class Answerer:
 
         result = Answer(
             question=question,
-            text=NOT_FOUND[language],
+            text=_not_found(language, hits),
             language=language,
             answered=False,
+            story=found.story,
             retrieved=retrieved,
             backend=self.backend_name,
         )
@@ -279,6 +283,11 @@ class Answerer:
     def _extractive(self, language: Language, evidence: list[Evidence]) -> str:
         best = evidence[0]
         return f"{EXTRACTIVE_LEAD[language]} “{best.text}” [{best.n}]"
+
+
+def _not_found(language: Language, hits: Sequence[Hit]) -> str:
+    title = str(hits[0].metadata.get("title", "")).strip() if hits else ""
+    return f"{NOT_FOUND[language]} {COVERS[language].format(title=title)}" if title else NOT_FOUND[language]
 
 
 def _without_echo(text: str, question: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot import ask, evaluate, ingest, repl, telegram
 from bot.app import App
+from bot.render_text import render_stories_plain
 from bot.settings import ConfigError, load_settings
 from index.store import StoreError
 
@@ -21,6 +22,15 @@ def _sources(args: argparse.Namespace, app: App) -> int:
     for info in sources:
         outlet = f" ({info.source})" if info.source else ""
         print(f"{info.id}\t{info.chunks} chunks\t{info.title}{outlet}")
+    return 0
+
+
+def _stories(args: argparse.Namespace, app: App) -> int:
+    stories = app.store.stories()
+    if not stories:
+        print("The store is empty: run `kabar ingest data/articles` first.")
+        return 0
+    print(render_stories_plain(stories, "en"))
     return 0
 
 
@@ -42,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("sources", help="list the indexed articles")
     sub.set_defaults(handler=_sources)
+
+    sub = commands.add_parser("stories", help="list the stories (events) and their articles")
+    sub.set_defaults(handler=_stories)
 
     sub = commands.add_parser("search", help="show the chunks retrieval finds for a query")
     sub.add_argument("query")

@@ -27,6 +27,15 @@ class ArticleInfo(Protocol):
     def url(self) -> str | None: ...
 
 
+class StoryListing(Protocol):
+    """One story as listed by `/stories` and `:stories` (the store's `StoryInfo`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def articles(self) -> Sequence[ArticleInfo]: ...
+
+
 LABELS: dict[Language, dict[str, str]] = {
     "id": {
         "sources": "Sumber",
@@ -94,6 +103,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Belum ada artikel yang diindeks.",
         "en": "No articles are indexed yet.",
     },
+    "stories_header": {
+        "id": "Cerita yang saya ikuti ({count}):",
+        "en": "Stories I follow ({count}):",
+    },
+    "story_articles": {"id": "{count} artikel", "en": "{count} articles"},
     "sources_header": {
         "id": "Artikel yang saya ketahui ({count}):",
         "en": "Articles I know ({count}):",
@@ -112,6 +126,7 @@ HELP = {
         "Just ask, for example: <i>How many people were arrested?</i> Follow-up questions work too.\n"
         "In groups: mention me or use /ask QUESTION.\n\n"
         "/sources — artikel yang diindeks / indexed articles\n"
+        "/stories — cerita dan artikelnya / stories and their articles\n"
         "/lang id|en|auto — bahasa jawaban / answer language\n"
         "/reset — lupakan percakapan / forget the conversation\n"
         "/help — bantuan ini / this help"
@@ -120,6 +135,7 @@ HELP = {
         "Tanyakan apa saja tentang artikel yang diindeks; jawaban disertai sumber. "
         "Ask anything about the indexed articles; answers come with their sources.\n"
         ":sources   artikel yang diindeks / indexed articles\n"
+        ":stories   cerita dan artikelnya / stories and their articles\n"
         ":lang id|en|auto   bahasa jawaban / answer language\n"
         ":reset     lupakan percakapan / forget the conversation\n"
         ":help      bantuan ini / this help\n"

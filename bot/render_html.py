@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from bot.render import LABELS, ArticleInfo, layout, message
+from bot.render import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
 
 TELEGRAM_LIMIT = 4096
@@ -59,14 +59,31 @@ def render_sources(
     if not articles:
         return [escape(message("no_sources", language))]
     header = f"<b>{escape(message('sources_header', language, count=len(articles)))}</b>"
-    lines = []
-    for article in articles:
-        title = escape(article.title or article.id)
-        if article.url:
-            title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
-        outlet = f" — {escape(article.source)}" if article.source else ""
-        lines.append(f"• {title}{outlet} <code>{escape(article.id)}</code>")
+    lines = [f"• {_article_html(article)}" for article in articles]
     return split_html(header + "\n\n" + "\n".join(lines), limit)
+
+
+def _article_html(article: ArticleInfo) -> str:
+    title = escape(article.title or article.id)
+    if article.url:
+        title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
+    outlet = f" — {escape(article.source)}" if article.source else ""
+    return f"{title}{outlet} <code>{escape(article.id)}</code>"
+
+
+def render_stories(
+    stories: Sequence[StoryListing], language: Language = "id", limit: int = TELEGRAM_LIMIT
+) -> list[str]:
+    """The `/stories` listing: each story with its articles."""
+    if not stories:
+        return [escape(message("no_sources", language))]
+    blocks = [f"<b>{escape(message('stories_header', language, count=len(stories)))}</b>"]
+    for story in stories:
+        count = escape(message("story_articles", language, count=len(story.articles)))
+        lines = [f"<b>{escape(story.id)}</b> ({count})"]
+        lines += [f"• {_article_html(article)}" for article in story.articles]
+        blocks.append("\n".join(lines))
+    return split_html("\n\n".join(blocks), limit)
 
 
 # ---- splitting -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.render import LABELS, ArticleInfo, layout, message
+from bot.render import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
 
 
@@ -79,16 +79,29 @@ def render_rich(answer: Answer) -> RenderableType:
     return Group(*spaced)
 
 
+def _article_line(article: ArticleInfo) -> str:
+    line = f"  {article.id}  {article.title or article.id}"
+    if article.source:
+        line += f" — {article.source}"
+    if article.url:
+        line += f"  {article.url}"
+    return line
+
+
 def render_sources_plain(articles: Sequence[ArticleInfo], language: Language = "id") -> str:
     """The `:sources` listing: one line per indexed article."""
     if not articles:
         return message("no_sources", language)
     lines = [message("sources_header", language, count=len(articles))]
-    for article in articles:
-        line = f"  {article.id}  {article.title or article.id}"
-        if article.source:
-            line += f" — {article.source}"
-        if article.url:
-            line += f"  {article.url}"
-        lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(lines + [_article_line(article) for article in articles])
+
+
+def render_stories_plain(stories: Sequence[StoryListing], language: Language = "id") -> str:
+    """The `kabar stories` and `:stories` listing: each story, then its articles."""
+    if not stories:
+        return message("no_sources", language)
+    blocks = [message("stories_header", language, count=len(stories))]
+    for story in stories:
+        count = message("story_articles", language, count=len(story.articles))
+        blocks.append("\n".join([f"{story.id} ({count})", *(_article_line(a) for a in story.articles)]))
+    return "\n\n".join(blocks)

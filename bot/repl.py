@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.conversation import LANGUAGE_CHOICES, Answering, Conversations
-from bot.render import HELP, ArticleInfo, message
-from bot.render_text import render_plain, render_rich, render_sources_plain
+from bot.render import HELP, ArticleInfo, StoryListing, message
+from bot.render_text import render_plain, render_rich, render_sources_plain, render_stories_plain
 from bot.schema import Answer, Language
 
 if TYPE_CHECKING:
@@ -37,10 +37,15 @@ class Session:
     """One REPL conversation: its commands and its questions, whatever the terminal."""
 
     def __init__(
-        self, answerer: Answering, sources: Callable[[], Sequence[ArticleInfo]], history_turns: int = 3
+        self,
+        answerer: Answering,
+        sources: Callable[[], Sequence[ArticleInfo]],
+        history_turns: int = 3,
+        stories: Callable[[], Sequence[StoryListing]] = list,
     ) -> None:
         self.answerer = answerer
         self.list_sources = sources
+        self.list_stories = stories
         self.conversations = Conversations(max_turns=history_turns)
 
     @property
@@ -58,6 +63,8 @@ class Session:
             return HELP["repl"]
         if name == "sources":
             return render_sources_plain(self.list_sources(), self.language)
+        if name == "stories":
+            return render_stories_plain(self.list_stories(), self.language)
         if name == "reset":
             self.conversations.reset(CHAT)
             return message("reset", self.language)
@@ -156,7 +163,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, app: App) -> int:
     """The REPL on a terminal, or plain answers to each line of piped input."""
     settings = app.settings
-    session = Session(app.answerer, app.store.sources, settings.telegram.history_turns)
+    session = Session(app.answerer, app.store.sources, settings.telegram.history_turns, app.store.stories)
     session.conversations.set_language(CHAT, getattr(args, "lang", "auto"))
     if not sys.stdin.isatty():
         return run_piped(session, sys.stdin, sys.stdout, sys.stderr)

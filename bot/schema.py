@@ -74,6 +74,7 @@ class Answer(BaseModel):
     answered: bool
     citations: list[Citation] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
+    story: str | None = None  # the story (event) the answer was drawn from; None in an empty store
     retrieved: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     backend: str = ""

@@ -36,8 +36,8 @@ from telegram.ext import (
 
 from bot.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
 from bot.redaction import keep_out_of_logs
-from bot.render import HELP, ArticleInfo, message
-from bot.render_html import escape, render_answer, render_sources
+from bot.render import HELP, ArticleInfo, StoryListing, message
+from bot.render_html import escape, render_answer, render_sources, render_stories
 from bot.schema import Language
 from bot.settings import TelegramSettings
 
@@ -51,6 +51,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # source links would otherwis
 COMMANDS = [
     BotCommand("ask", "Tanya / ask a question"),
     BotCommand("sources", "Artikel yang diindeks / indexed articles"),
+    BotCommand("stories", "Cerita dan artikelnya / stories and their articles"),
     BotCommand("lang", "Bahasa jawaban: id, en, auto / answer language"),
     BotCommand("reset", "Lupakan percakapan / forget the conversation"),
     BotCommand("help", "Bantuan / help"),
@@ -72,9 +73,11 @@ class KabarBot:
         sources: Callable[[], Sequence[ArticleInfo]],
         settings: TelegramSettings,
         detect_language: Callable[[str], Language],
+        stories: Callable[[], Sequence[StoryListing]] = list,
     ) -> None:
         self.answerer = answerer
         self.list_sources = sources
+        self.list_stories = stories
         self.settings = settings
         self.detect_language = detect_language
         self.allowed = set(settings.allowed_chat_ids)
@@ -115,6 +118,15 @@ class KabarBot:
             return
         articles = await asyncio.to_thread(self.list_sources)
         for part in render_sources(articles, self._language(chat.id, update)):
+            await msg.reply_html(part, link_preview_options=NO_PREVIEW)
+
+    async def stories(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/stories: the stories the bot follows, each with its articles."""
+        chat, msg = update.effective_chat, update.effective_message
+        if chat is None or msg is None:
+            return
+        stories = await asyncio.to_thread(self.list_stories)
+        for part in render_stories(stories, self._language(chat.id, update)):
             await msg.reply_html(part, link_preview_options=NO_PREVIEW)
 
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -286,6 +298,7 @@ def build_application(settings: TelegramSettings, kabar: KabarBot) -> Applicatio
         [
             CommandHandler(["start", "help"], kabar.help),
             CommandHandler("sources", kabar.sources),
+            CommandHandler("stories", kabar.stories),
             CommandHandler("lang", kabar.lang),
             CommandHandler("reset", kabar.reset),
             CommandHandler("ask", kabar.ask),
@@ -336,7 +349,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     for name in ("bot", "telegram"):
         logging.getLogger(name).setLevel(logging.INFO)
     answerer = app.answerer  # loads the model now, not on the first question
-    kabar = KabarBot(answerer, app.store.sources, telegram, answerer.detector.detect)
+    kabar = KabarBot(answerer, app.store.sources, telegram, answerer.detector.detect, app.store.stories)
     application = build_application(telegram, kabar)
     try:
         if telegram.webhook_url:

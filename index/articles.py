@@ -17,7 +17,7 @@ import yaml
 
 SUFFIXES = (".txt", ".md", ".jsonl")
 SIDECAR_SUFFIX = ".meta.yaml"
-META_FIELDS = ("title", "source", "url", "published", "language")
+META_FIELDS = ("title", "source", "url", "published", "language", "story")
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,15 @@ class Article:
     published: str | None = None
     language: str = "id"
     path: str | None = None
+    story: str | None = None  # the event it reports, when its metadata names one; else grouping decides
 
     @property
     def content_hash(self) -> str:
         """Changes whenever the text or any metadata a reader sees changes."""
-        payload = json.dumps(
-            [self.text, self.title, self.source, self.url, self.published, self.language], ensure_ascii=False
-        )
+        fields = [self.text, self.title, self.source, self.url, self.published, self.language]
+        if self.story:  # appended only when set, so articles stored before stories existed keep their hash
+            fields.append(self.story)
+        payload = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -105,6 +107,7 @@ def _make(article_id: str, text: str, meta: dict[str, str], path: Path) -> Artic
         url=meta.get("url") or None,
         published=meta.get("published") or None,
         language=meta.get("language") or "id",
+        story=meta.get("story") or None,
         path=str(path.resolve()),  # absolute: `--prune` checks it later, maybe from another folder
     )
 

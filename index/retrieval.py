@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Container, Mapping
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -183,6 +183,14 @@ class Fusion:
     depth: int = 30
 
 
+@dataclass(frozen=True)
+class StoryHits:
+    """What `HybridRetriever.retrieve_story` found: the story (None in an empty store) and its chunks."""
+
+    story: str | None
+    hits: list[Hit]
+
+
 class HybridRetriever:
     """Dense + BM25 retrieval over one `Store`; safe to share between threads.
 
@@ -197,6 +205,7 @@ class HybridRetriever:
         self.fusion = fusion or Fusion()
         self.tokenizer = tokenizer or Tokenizer()
         self._bm25: BM25Index | None = None
+        self._members: dict[str, list[str]] = {}  # story -> its articles, read with the BM25 side
         self._built_at = -1
         self._vectors: dict[str, np.ndarray] = {}  # chunk id -> embedding, for candidates only BM25 found
         self._lock = Lock()
@@ -211,6 +220,7 @@ class HybridRetriever:
                     texts.append(text)
                     metas.append(_clean_metadata(meta))
                 self._bm25 = BM25Index(ids, texts, metas, self.tokenizer)
+                self._members = self.store.story_members()
                 self._vectors = {}
                 self._built_at = self.store.revision
             return self._bm25
@@ -242,19 +252,48 @@ class HybridRetriever:
         # Embeddings are stored L2-normalised, so the dot product is the cosine.
         return {c: float(v @ vector) for c, v in vectors.items()}
 
-    def retrieve(self, query: str, k: int = 8) -> list[Hit]:
-        """The best `k` chunks for `query`, best first; `score` is the fused score."""
+    def stories(self) -> dict[str, list[str]]:
+        """story -> the ids of its articles, as of the BM25 side's last build."""
+        self.bm25()
+        return self._members
+
+    def retrieve(self, query: str, k: int = 8, within: Collection[str] | None = None) -> list[Hit]:
+        """The best `k` chunks for `query` (of the articles `within`, when given), best first; `score` is
+        the fused score."""
+        return self._retrieve(query, self._embed(query), k, within)
+
+    def retrieve_story(self, query: str, k: int = 8) -> StoryHits:
+        """The story `query` is about and its best `k` chunks: answers never mix two events.
+
+        The story is the one whose chunks rank best for the query over the whole store (each of the top
+        `k` chunks votes 1 / rank for its article's story)."""
+        vector = self._embed(query)
+        hits = self._retrieve(query, vector, k, None)
+        if not hits:
+            return StoryHits(None, [])
+        story_of = {doc: story for story, docs in self.stories().items() for doc in docs}
+        votes: dict[str, float] = {}
+        for rank, hit in enumerate(hits, start=1):
+            story = story_of.get(hit.doc_id, hit.doc_id)
+            votes[story] = votes.get(story, 0.0) + 1 / rank
+        story = max(votes, key=lambda s: votes[s])
+        if any(story_of.get(hit.doc_id, hit.doc_id) != story for hit in hits):
+            hits = self._retrieve(query, vector, k, set(self.stories().get(story, [story])))
+        return StoryHits(story, hits)
+
+    def _retrieve(self, query: str, vector: np.ndarray, k: int, within: Collection[str] | None) -> list[Hit]:
         fusion = self.fusion
         index = self.bm25()
         if not index.ids:
             return []
-        vector = self._embed(query)
         tokens = self.tokenizer(query)
         bm25 = index.scores(tokens)
+        if within is not None:
+            bm25 = np.where([str(m.get("doc_id")) in within for m in index.metadata], bm25, 0.0)
 
         pool: dict[str, Hit] = {}
         cosine: dict[str, float] = {}
-        for hit in self.store.nearest(vector.tolist(), fusion.depth):
+        for hit in self.store.nearest(vector.tolist(), fusion.depth, within):
             pool[hit.chunk_id] = hit
             cosine[hit.chunk_id] = hit.score
         for row, score in _top(bm25, fusion.depth):

@@ -180,6 +180,26 @@ def test_sources_lists_id_chunks_title_and_outlet(app, make_files, capsys):
     assert capsys.readouterr().out.splitlines() == [f"a\t{chunks} chunks\tRibuan ditangkap (Antara)"]
 
 
+def test_stories_lists_the_story_named_in_front_matter_with_its_articles(app, make_files, capsys):
+    story = "---\ntitle: {title}\nsource: {source}\nstory: banjir-2025\n---\n"
+    make_files(
+        {
+            "news/a.md": story.format(title="Banjir melanda", source="Warta") + GOOD_A,
+            "news/b.md": story.format(title="Flood hits", source="Herald") + GOOD_B,
+        }
+    )
+    run_kabar(app, "ingest", "news")
+    capsys.readouterr()
+    assert run_kabar(app, "stories") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Stories I follow (1):",
+        "",
+        "banjir-2025 (2 articles)",
+        "  a  Banjir melanda — Warta",
+        "  b  Flood hits — Herald",
+    ]
+
+
 def test_sources_on_an_empty_store_says_how_to_fill_it(app, capsys):
     assert run_kabar(app, "sources") == 0
     assert "kabar ingest" in capsys.readouterr().out

@@ -94,11 +94,15 @@ class Recorder:
 
 @asynccontextmanager
 async def serving(
-    answerer: Any, stub: BotApiStub, sources: Callable[[], Sequence[Any]] = list, **settings: Any
+    answerer: Any,
+    stub: BotApiStub,
+    sources: Callable[[], Sequence[Any]] = list,
+    stories: Callable[[], Sequence[Any]] = list,
+    **settings: Any,
 ) -> AsyncIterator[KabarBot]:
     """The bot polling `stub`, started and stopped the way `Application.run_polling` does it."""
     options = TelegramSettings(token=TOKEN, base_url=stub.base_url, **settings)
-    kabar = KabarBot(answerer, sources, options, answerer.detector.detect)
+    kabar = KabarBot(answerer, sources, options, answerer.detector.detect, stories)
     app = build_application(options, kabar)
     await app.initialize()
     assert app.post_init is not None
@@ -271,7 +275,22 @@ async def test_help_and_sources_commands(answerer: Answerer, stub: BotApiStub, s
         assert article_id in listing
     assert "Reuters (terjemahan)" in listing
     commands = stub.sent(methods=("setMyCommands",))[0].params["commands"]
-    assert {c["command"] for c in commands} == {"ask", "sources", "lang", "reset", "help"}
+    assert {c["command"] for c in commands} == {"ask", "sources", "stories", "lang", "reset", "help"}
+
+
+async def test_stories_command_lists_each_story_with_its_articles(
+    answerer: Answerer, stub: BotApiStub, seed_store: Store
+) -> None:
+    async with serving(answerer, stub, seed_store.sources, seed_store.stories):
+        await stub.push_message(9, "/stories", language_code="en")
+        await stub.wait_for(lambda calls: len(stub.sent(9)) >= 1)
+
+    listing = parse_telegram_html("".join(c.text for c in stub.sent(9)))
+    # The three seed articles report one event: they are grouped into one story without any metadata.
+    assert listing.startswith("Stories I follow (1)")
+    assert "(3 articles)" in listing
+    for article_id in ("000_e9a991ac1f076a93", "001_154a6a091910b3c3", "003_c1c99dbedbe017a5"):
+        assert article_id in listing
 
 
 async def test_chat_outside_the_allow_list_is_refused_and_never_answered(
