@@ -60,12 +60,34 @@ Predict = Callable[[GoldItem], Answer]
 # --- gold file and records ------------------------------------------------------------------------------
 
 
-def load_gold(path: Path) -> list[GoldItem]:
-    """The gold items of a JSONL file, in file order; any bad line is an `EvalError` naming it."""
-    if not path.is_file():
-        raise EvalError(f"gold file {path} does not exist")
+def gold_files(paths: Sequence[Path]) -> list[Path]:
+    """The gold files named: files as given, folders as the `*.jsonl` files inside them, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.jsonl"))
+            if not found:
+                raise EvalError(f"gold folder {path} holds no .jsonl file")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise EvalError(f"gold file {path} does not exist")
+    return files
+
+
+def load_gold(path: Path | Sequence[Path]) -> list[GoldItem]:
+    """The gold items of JSONL files (or folders of them), in file order; any bad line is an `EvalError`
+    naming it, and an id may be used once across all of them."""
     items: list[GoldItem] = []
     seen: set[str] = set()
+    for file in gold_files([path] if isinstance(path, Path) else path):
+        items.extend(_load_gold_file(file, seen))
+    return items
+
+
+def _load_gold_file(path: Path, seen: set[str]) -> list[GoldItem]:
+    items: list[GoldItem] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -146,6 +168,7 @@ LABELS = {
     "disagreement_false_positive_rate": "Disagreement false positives",
     "abstention_recall": "Abstention recall",
     "over_refusal_rate": "Over-refusal rate",
+    "unsupported_replies": "Replies stating what their citations do not",
     "language_match": "Answer-language match",
     "latency_p50_ms": "Latency p50",
     "latency_p95_ms": "Latency p95",
@@ -191,9 +214,14 @@ def render_summary(summary: Summary, console: Console) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("gold", type=Path, help="gold questions, one JSON object a line")
     parser.add_argument(
-        "--articles", type=Path, help="ingest these article files or folder into a store of their own first"
+        "gold", type=Path, nargs="+", help="gold questions, one JSON object a line (files or folders)"
+    )
+    parser.add_argument(
+        "--articles",
+        type=Path,
+        nargs="+",
+        help="ingest these article files or folders into a store of their own first",
     )
     parser.add_argument("--out", type=Path, help="where to write the records (default: eval-GOLD-TIME.jsonl)")
     parser.add_argument("--limit", type=_positive, help="evaluate only the first N items")
@@ -212,20 +240,21 @@ def default_out(gold: Path) -> Path:
     return Path(f"eval-{gold.stem}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl")
 
 
-def _app_for_articles(app: App, articles: Path) -> App:
+def _app_for_articles(app: App, articles: Sequence[Path]) -> App:
     """An `App` over a store of its own that holds exactly the articles under `articles`: built on first use,
     reused after (unchanged files are not embedded again), never mixed into the store users query."""
     from bot.app import App  # deferred: loading chroma and llama-index costs seconds
     from bot.ingest import ingest
 
-    digest = hashlib.sha256(str(articles.resolve()).encode()).hexdigest()[:8]
-    name = f"eval-{re.sub(r'[^A-Za-z0-9_-]', '-', articles.stem)}-{digest}"
+    where = "\n".join(str(path.resolve()) for path in articles)
+    digest = hashlib.sha256(where.encode()).hexdigest()[:8]
+    name = f"eval-{re.sub(r'[^A-Za-z0-9_-]', '-', articles[0].stem)}-{digest}"
     settings = app.settings
     store = settings.store.model_copy(
         update={"path": settings.store.path.parent / "eval" / name, "collection": name}
     )
     scoped = App(settings.model_copy(update={"store": store}))
-    loaded, report = ingest(scoped, [articles], prune=True)
+    loaded, report = ingest(scoped, list(articles), prune=True)
     for error in loaded.errors:
         print(f"warning: {error}", file=sys.stderr)
     for doc_id, message in report.failed:
@@ -261,7 +290,7 @@ def run(args: argparse.Namespace, app: App) -> int:
         elif app.store.count() == 0:
             app = _fill_empty_store(app)
         predict = _predictor(app, args.retrieval_only)
-        out_path: Path = args.out or default_out(args.gold)
+        out_path: Path = args.out or default_out(args.gold[0])
         out_path.parent.mkdir(parents=True, exist_ok=True)
         with out_path.open("w", encoding="utf-8") as out:
             summary = evaluate(items, predict, retrieval_only=args.retrieval_only, out=out)

@@ -6,6 +6,7 @@ hand-made answers. `docs/evaluation.md` says what each metric means.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ ANSWER_METRICS = (
     "disagreement_false_positive_rate",
     "abstention_recall",
     "over_refusal_rate",
+    "unsupported_replies",
     "language_match",
     "latency_p50_ms",
     "latency_p95_ms",
@@ -135,6 +137,51 @@ def detect_language(text: str) -> Language | None:
     return "id" if found == LinguaLanguage.INDONESIAN else "en"
 
 
+# --- evidence-bound replies ---------------------------------------------------------------------------
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+_NAME = re.compile(r"(?<![\w'-])[A-Z][\w'-]{2,}")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*[-•]?\s*)$")
+
+
+def _figures(text: str) -> set[str]:
+    """Every figure in `text` in one spelling: digits as written ("2.000" -> "2000") and the values of
+    worded or scaled quantities ("dua" -> "2", "19 juta" -> "19000000")."""
+    from bot.numbers import find_quantities  # deferred: scoring alone does not need the number parser
+
+    found = set(_FIGURE.findall(normalise(answer_body(text))))
+    for quantity in find_quantities(text):
+        value = quantity.value
+        found.add(str(int(value)) if float(value).is_integer() else str(value))
+    return found
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words that do not open a sentence: the names a text states."""
+    return [m.group(0) for m in _NAME.finditer(text) if not _SENTENCE_START.search(text[: m.start()])]
+
+
+def unsupported_terms(answer: Answer) -> list[str]:
+    """Figures and names the answer states in its own words (quotes aside) that neither the sentences it
+    cites nor the disagreements it reports hold, and the question did not name; [] for an abstention."""
+    if not answer.answered:
+        return []
+    evidence = [c.quote for c in answer.citations] + [
+        claim.quote for conflict in answer.conflicts for claim in conflict.claims
+    ]
+    said = without_quotes(answer.text)
+    known_figures = set().union(*(_figures(text) for text in evidence)) if evidence else set()
+    words = {w.casefold() for text in [*evidence, answer.question] for w in _WORD.findall(text)}
+    missing = [f for f in sorted(_figures(said) - _figures(answer.question)) if f not in known_figures]
+    for name in dict.fromkeys(_names(said)):
+        folded = name.casefold()
+        # Close spellings count across languages (Rusia / Russia), short names must match exactly.
+        close = difflib.get_close_matches(folded, words, n=1, cutoff=0.75) if len(folded) >= 5 else []
+        if folded not in words and not close:
+            missing.append(name)
+    return missing
+
+
 # --- per item -------------------------------------------------------------------------------------------
 
 
@@ -155,6 +202,7 @@ class ItemScore:
     language_ok: bool | None
     total_ms: float
     reasons: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
 
 
 def first_source_rank(retrieved: Sequence[str], sources: Sequence[str]) -> int | None:
@@ -208,6 +256,9 @@ def score_item(
             reasons.append("cited none of the sources: " + ", ".join(item.sources))
     elif answer.answered:
         reasons.append("answered a question the articles cannot answer")
+    score.unsupported = unsupported_terms(answer)
+    if score.unsupported:
+        reasons.append("states what no cited sentence holds: " + ", ".join(score.unsupported))
 
     if item.conflict is True and not score.conflict_found:
         reasons.append("did not report the disagreement between the articles")
@@ -307,6 +358,12 @@ def summarise(scores: Sequence[ItemScore], retrieval_only: bool = False) -> Summ
             "over_refusal_rate",
             _ratio(sum(not s.answered for s in answerable), len(answerable)),
             len(answerable),
+        )
+        answered = [s for s in scores if s.answered]
+        put(
+            "unsupported_replies",
+            _ratio(sum(bool(s.unsupported) for s in answered), len(answered)),
+            len(answered),
         )
         judged = [s for s in scores if s.language_ok is not None]
         put("language_match", _ratio(sum(bool(s.language_ok) for s in judged), len(judged)), len(judged))
