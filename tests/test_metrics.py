@@ -12,6 +12,7 @@ from bot.metrics import (
     percentile,
     score_item,
     summarise,
+    unsupported_terms,
     without_quotes,
 )
 from bot.schema import Answer, Citation, Claim, Conflict, Timings
@@ -19,8 +20,8 @@ from bot.schema import Answer, Citation, Claim, Conflict, Timings
 A, B, C = "000_a", "001_b", "003_c"
 
 
-def cite(n: int, doc_id: str) -> Citation:
-    return Citation(n=n, doc_id=doc_id, title=f"title of {doc_id}", quote="a quoted sentence")
+def cite(n: int, doc_id: str, quote: str = "a quoted sentence") -> Citation:
+    return Citation(n=n, doc_id=doc_id, title=f"title of {doc_id}", quote=quote)
 
 
 def officers_conflict() -> Conflict:
@@ -55,11 +56,39 @@ def answer(
         text=text,
         language=language,  # type: ignore[arg-type]
         answered=answered,
-        citations=[cite(n, doc_id) for n, doc_id in enumerate(cited, start=1)],
+        # Each cited article quotes the sentence the answer rests on.
+        citations=[cite(n, doc_id, text) for n, doc_id in enumerate(cited, start=1)],
         conflicts=[officers_conflict()] if conflict else [],
         retrieved=list(retrieved),
         timings=Timings(total_ms=total_ms),
     )
+
+
+# --- evidence-bound replies ----------------------------------------------------------------------------
+
+
+def bound(text: str, quote: str, question: str = "q") -> list[str]:
+    reply = Answer(question=question, text=text, language="en", answered=True, citations=[cite(1, A, quote)])
+    return unsupported_terms(reply)
+
+
+def test_a_figure_or_name_the_cited_sentence_lacks_is_counted() -> None:
+    quote = "Polisi Mardani mengatakan 21 orang tewas."
+    assert bound("Police chief Mardani said 21 people died [1].", quote) == []
+    assert bound("Police chief Mardani said 26 people died [1].", quote) == ["26"]
+    assert bound("Governor Salim said 21 people died [1].", quote) == ["Salim"]
+
+
+def test_figures_and_names_match_across_languages_and_spellings() -> None:
+    quote = "Rusia mengirim dua ribu tentara dan 1.500 kendaraan."
+    assert bound("Russia sent 2,000 troops and 1,500 vehicles [1].", quote) == []
+    assert bound("Rusia mengirim 2.000 tentara [1].", quote) == []
+
+
+def test_the_question_s_own_names_and_quoted_text_are_not_claims() -> None:
+    quote = "Sungai itu meluap setelah hujan deras."
+    reply = "In Sekar Wangi, the river burst its banks [1]. “Sungai itu meluap setelah hujan 3 hari.”"
+    assert bound(reply, quote, question="Why did the flood hit Sekar Wangi?") == []
 
 
 # --- matching -------------------------------------------------------------------------------------------
@@ -162,7 +191,10 @@ def test_an_answer_missing_the_second_figure_of_a_disagreement_fails_with_reason
 def test_answering_an_unanswerable_question_is_a_failure() -> None:
     gold = GoldItem(id="kz-3", question="q", language="en", answerable=False, conflict=False)
     score = score_item(gold, answer("Argentina won the 2022 World Cup final.", language="en"))
-    assert score.reasons == ["answered a question the articles cannot answer"]
+    assert score.reasons == [
+        "answered a question the articles cannot answer",
+        "states what no cited sentence holds: 2022, World, Cup",
+    ]
 
 
 def test_citing_only_a_non_source_names_both_problems() -> None:
