@@ -47,7 +47,13 @@ log = logging.getLogger(__name__)
 NOT_FOUND = {"id": "Artikel-artikel yang ada tidak menyebutkan hal itu.", "en": "The articles do not say."}
 # What the closest articles are about, after NOT_FOUND: a reader learns what can be asked.
 COVERS = {"id": "Artikel terdekat membahas “{title}”.", "en": "The closest articles report “{title}”."}
-EXTRACTIVE_LEAD = {"id": "Menurut artikel:", "en": "According to the articles (quoted in Indonesian):"}
+# The lead of a quoted sentence, by (answer language, quote language): a quote says what language it is in.
+EXTRACTIVE_LEAD = {
+    ("id", "id"): "Menurut artikel:",
+    ("id", "en"): "Menurut artikel (kutipan dalam bahasa Inggris):",
+    ("en", "en"): "According to the articles:",
+    ("en", "id"): "According to the articles (quoted in Indonesian):",
+}
 # What the model writes when the excerpts lack the answer (the prompts ask for the first form).
 _MODEL_ABSTAINS = re.compile(
     r"tidak ada di artikel|tidak (?:di)?sebut|tidak (?:di)?jelaskan|tidak ada (?:informasi|keterangan)"
@@ -265,6 +271,8 @@ class Answerer:
             text = align_citations(cleaned, evidence, self.tokens)
             if text is None or misattributed(text, evidence, grounding.actors(question), self.tokens):
                 problem = "unsupported"
+            elif _bare(strip_quotes(text)) and attempt == 0:
+                problem = "bare"  # "19 juta [1]", "Tokayev [1]" read as no answer: ask for a sentence
             elif sum(w.islower() for w in _WORDS.findall(strip_quotes(text))) < 3:
                 return text  # names and figures ("Belarus, Armenia dan Kirgistan [1]") are in no language
             elif self.detector.detect(strip_quotes(text)) != language:
@@ -282,7 +290,14 @@ class Answerer:
 
     def _extractive(self, language: Language, evidence: list[Evidence]) -> str:
         best = evidence[0]
-        return f"{EXTRACTIVE_LEAD[language]} “{best.text}” [{best.n}]"
+        quoted = self.detector.detect(best.text)
+        return f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
+
+
+def _bare(text: str) -> bool:
+    """A reply of a figure or a name and little else: under three words, or under two that are not names."""
+    words = _WORDS.findall(text)
+    return len(words) < 3 or sum(w.islower() for w in words[1:]) + 1 < 2
 
 
 def _not_found(language: Language, hits: Sequence[Hit]) -> str:

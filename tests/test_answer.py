@@ -9,6 +9,7 @@ import pytest
 
 from bot.answer import Answerer, AnswerOptions
 from bot.generation import Backend, GenerationError, Message
+from bot.prompts import template
 from bot.schema import Turn
 from index.retrieval import HybridRetriever
 from index.store import Store
@@ -286,7 +287,9 @@ def test_the_model_saying_it_is_not_mentioned_is_honoured_even_with_a_citation(
 ) -> None:
     model = ScriptedModel("The mayor of Almaty is not mentioned in the excerpts [1].", "NOT IN THE ARTICLES")
     answer = Answerer(retriever, model).answer("What is the name of the mayor of Almaty?")
-    assert not answer.answered and answer.text.startswith("The articles do not say. The closest articles report “")
+    assert not answer.answered and answer.text.startswith(
+        "The articles do not say. The closest articles report “"
+    )
 
 
 def test_a_listed_answer_becomes_one_cited_sentence(retriever: HybridRetriever) -> None:
@@ -328,11 +331,18 @@ def test_a_claim_resting_on_a_sentence_with_the_title_but_not_the_name_is_sent_b
 def test_when_the_model_finds_nothing_it_gets_a_second_look_at_the_best_sentences(
     retriever: HybridRetriever,
 ) -> None:
-    model = ScriptedModel("TIDAK ADA DI ARTIKEL", "Jawaban: Chevron [1]")
+    model = ScriptedModel("TIDAK ADA DI ARTIKEL", "Jawaban: Operatornya adalah Chevron [1]")
     answer = Answerer(retriever, model).answer("Perusahaan apa yang mengoperasikan ladang minyak Tengiz?")
-    assert answer.text == "Chevron [1]" and answer.citations[0].doc_id == ARRESTS
+    assert answer.text == "Operatornya adalah Chevron [1]" and answer.citations[0].doc_id == ARRESTS
     first, second = (prompt[-1]["content"] for prompt in model.prompts)
     assert len(second) < len(first) and "Chevron" in second
+
+
+def test_a_bare_name_is_sent_back_for_a_full_sentence(retriever: HybridRetriever) -> None:
+    model = ScriptedModel("Chevron [1]", "Ladang minyak itu dioperasikan oleh Chevron [1].")
+    answer = Answerer(retriever, model).answer("Perusahaan apa yang mengoperasikan ladang minyak Tengiz?")
+    assert answer.text == "Ladang minyak itu dioperasikan oleh Chevron [1]."
+    assert model.prompts[1][-1]["content"] == template("bare", "id")
 
 
 def test_a_reply_opening_with_the_question_loses_the_echo(retriever: HybridRetriever) -> None:
