@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND = {"id": "Artikel-artikel yang ada tidak menyebutkan hal itu.", "en": "The articles do not say."}
 # What the closest articles are about, after NOT_FOUND: a reader learns what can be asked.
+# After a figure, what an earlier report of the same story said (figures change as a story unfolds).
+EARLIER = {
+    "id": "Laporan sebelumnya ({when}) menyebut {figure} [{n}].",
+    "en": "An earlier report ({when}) gave {figure} [{n}].",
+}
 COVERS = {"id": "Artikel terdekat membahas “{title}”.", "en": "The closest articles report “{title}”."}
 # The lead of a quoted sentence, by (answer language, quote language): a quote says what language it is in.
 EXTRACTIVE_LEAD = {
@@ -138,7 +143,7 @@ class Answerer:
             conflicts = self._conflicts(asked, evidence, claims)
             figure = self._stated_figure(question, asked, evidence, claims)
             text = (
-                describe_claim(figure, language)
+                describe_claim(figure, language) + _earlier(figure, claims, evidence, conflicts, language)
                 if figure
                 else self._body(question, language, evidence, conflicts)
             )
@@ -214,6 +219,9 @@ class Answerer:
         group = group_of(counted_asked(question))
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
             stated = [c for c in stated if group_of(c.counted) == group]
+        # The latest report first: a toll counted again later supersedes the earlier count.
+        published = _published(evidence)
+        stated.sort(key=lambda c: published.get(c.doc_id, ""), reverse=True)
         return stated[0] if stated else None
 
     def _conflicts(self, asked: set[str], evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
@@ -292,6 +300,40 @@ class Answerer:
         best = evidence[0]
         quoted = self.detector.detect(best.text)
         return f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
+
+
+def _published(evidence: Sequence[Evidence]) -> dict[str, str]:
+    return {e.doc_id: e.published or "" for e in evidence}
+
+
+def _earlier(
+    figure: Claim,
+    claims: Sequence[Claim],
+    evidence: Sequence[Evidence],
+    conflicts: Sequence[Conflict],
+    language: Language,
+) -> str:
+    """A sentence naming the earlier report of the same count with another figure, when one is in the
+    evidence and is not part of a disagreement already reported ("revised from 26 to 33")."""
+    published = _published(evidence)
+    latest = published.get(figure.doc_id, "")
+    disputed = {(c.doc_id, c.value) for conflict in conflicts for c in conflict.claims}
+    earlier = [
+        c
+        for c in claims
+        if c.predicate == figure.predicate
+        and group_of(c.counted) == group_of(figure.counted)
+        and c.value != figure.value
+        and published.get(c.doc_id, "") < latest
+        and (c.doc_id, c.value) not in disputed
+        and c.n is not None
+    ]
+    if not earlier:
+        return ""
+    old = max(earlier, key=lambda c: published.get(c.doc_id, ""))
+    outlet = next((e.source for e in evidence if e.doc_id == old.doc_id and e.source), None)
+    when = ", ".join(part for part in (outlet, published.get(old.doc_id)) if part)
+    return " " + EARLIER[language].format(when=when, figure=old.value_text, n=old.n)
 
 
 def _bare(text: str) -> bool:

@@ -94,6 +94,7 @@ def select_evidence(
                 title=str(hit.metadata.get("title", "")),
                 source=hit.metadata.get("source") or None,
                 url=hit.metadata.get("url") or None,
+                published=hit.metadata.get("published") or None,
                 text=text,
                 start=start,
                 end=end,

@@ -20,6 +20,7 @@ class Evidence(BaseModel):
     title: str
     source: str | None = None
     url: str | None = None
+    published: str | None = None
     text: str
     start: int
     end: int

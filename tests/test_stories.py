@@ -112,3 +112,34 @@ def test_retrieval_stays_inside_the_story_the_question_is_about(store: Store) ->
 def test_names_are_capitalised_words_that_do_not_open_a_sentence() -> None:
     found = names_in("Banjir melanda Sekar Wangi. Kepala BPBD, Hendra Lubis, hadir. Warga mengungsi.")
     assert found == {"sekar", "wangi", "bpbd", "hendra", "lubis"}
+
+
+def test_a_count_revised_later_is_answered_with_the_latest_figure_and_names_the_earlier(
+    store: Store,
+) -> None:
+    from bot.answer import Answerer
+
+    first = Article(
+        id="toll-1",
+        title="Banjir Sekar Wangi: 26 orang tewas",
+        published="2025-03-13",
+        source="Warta Timur",
+        story="sekar-wangi",
+        text="Banjir bandang di Kabupaten Sekar Wangi menewaskan 26 orang, kata BPBD pada Kamis.\n"
+        "Ribuan warga masih mengungsi di sekolah dan masjid.",
+    )
+    later = Article(
+        id="toll-2",
+        title="Korban banjir Sekar Wangi bertambah",
+        published="2025-03-17",
+        source="Harian Tepian",
+        story="sekar-wangi",
+        text="Jumlah korban tewas banjir bandang di Kabupaten Sekar Wangi bertambah menjadi 33 orang.\n"
+        "Tim SAR menemukan tujuh jenazah di Desa Kalomboa pada Senin.",
+    )
+    store.ingest([first, later, ELECTION])
+    answer = Answerer(HybridRetriever(store), None).answer("Berapa orang tewas akibat banjir di Sekar Wangi?")
+    assert answer.answered and not answer.conflicts  # an update, not a disagreement
+    assert answer.text.startswith("33 orang tewas")
+    assert "Laporan sebelumnya (Warta Timur, 2025-03-13) menyebut 26" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"toll-1", "toll-2"}
