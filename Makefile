@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 eval: $(STAMP)
-	$(BIN)/kabar eval data/gold/kazakhstan.jsonl
+	$(BIN)/kabar eval data/gold/seed.jsonl
 
 clean:
 	rm -rf .kabar

@@ -170,7 +170,7 @@ class Answerer:
         text = self._generate(question, language, evidence, conflicts) if self.backend else None
         if text == "" and 0 < self.options.second_look < len(evidence):
             # A small model reading five sentences misses an answer worded unlike the question
-            # ("operatornya Chevron" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
+            # ("pengelolanya PT Zyxo" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
             text = self._generate(question, language, evidence[: self.options.second_look], conflicts)
         if text == "" and conflicts:
@@ -194,7 +194,7 @@ class Answerer:
 
     def _grounded(self, question: str, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
         """Whether the retrieved text can hold the answer: relevant enough, naming what the question
-        names (even spelt the other language's way: Russia/Rusia), and saying the asked event of whom
+        names (even spelt the other language's way: Germany/Jerman), and saying the asked event of whom
         it is asked."""
         if not evidence or evidence[0].score < self.options.min_evidence_score:
             return False
@@ -280,9 +280,9 @@ class Answerer:
             if text is None or misattributed(text, evidence, grounding.actors(question), self.tokens):
                 problem = "unsupported"
             elif _bare(strip_quotes(text)) and attempt == 0:
-                problem = "bare"  # "19 juta [1]", "Tokayev [1]" read as no answer: ask for a sentence
+                problem = "bare"  # "19 juta [1]", "Pak Wibisono [1]" read as no answer: ask for a sentence
             elif sum(w.islower() for w in _WORDS.findall(strip_quotes(text))) < 3:
-                return text  # names and figures ("Belarus, Armenia dan Kirgistan [1]") are in no language
+                return text  # names and figures ("Jerman, Prancis dan Belanda [1]") are in no language
             elif self.detector.detect(strip_quotes(text)) != language:
                 problem = "wrong_language"
             else:

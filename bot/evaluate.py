@@ -1,7 +1,7 @@
 """`kabar eval GOLD.jsonl`: run a gold set through the answering pipeline (or retrieval alone), record every
 prediction as a JSON line and print the scores.
 
-    kabar eval data/gold/kazakhstan.jsonl
+    kabar eval data/gold/seed.jsonl
     kabar eval ../shared/benchmarks/facqa/gold-valid.jsonl \\
         --articles ../shared/benchmarks/facqa/articles.jsonl --retrieval-only
 

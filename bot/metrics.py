@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.schema import Answer, Language
 
 HIT_KS = (1, 5, 10)
-# Below this many words, lingua guesses from proper names ("Chevron." reads as English): not judged.
+# Below this many words, lingua guesses from proper names ("Sinarmas." reads as English): not judged.
 MIN_WORDS_FOR_LANGUAGE = 3
 
 # Display order of the summary; retrieval-only runs report just the retrieval ones.
@@ -175,7 +175,7 @@ def unsupported_terms(answer: Answer) -> list[str]:
     missing = [f for f in sorted(_figures(said) - _figures(answer.question)) if f not in known_figures]
     for name in dict.fromkeys(_names(said)):
         folded = name.casefold()
-        # Close spellings count across languages (Rusia / Russia), short names must match exactly.
+        # Close spellings count across languages (Jerman / Germany), short names must match exactly.
         close = difflib.get_close_matches(folded, words, n=1, cutoff=0.75) if len(folded) >= 5 else []
         if folded not in words and not close:
             missing.append(name)

@@ -27,7 +27,7 @@ from bot.metrics import GoldItem, has_fact, missing_facts
 from bot.schema import Answer, Citation, Timings
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_GOLD = ROOT / "data" / "gold" / "kazakhstan.jsonl"
+SEED_GOLD = ROOT / "data" / "gold" / "seed.jsonl"
 SEED_ARTICLES = ROOT / "data" / "articles"
 
 GOLD_LINES = [
