@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint eval clean
+.PHONY: run test install lint eval eval-dev eval-heldout clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/kabar eval data/gold/seed.jsonl
+
+# The development stories with the seed articles in one store; tune on these only.
+eval-dev: $(STAMP)
+	$(BIN)/kabar eval data/gold/dev --articles data/stories/dev data/articles
+
+# The held-out stories among every story: report, never tune.
+eval-heldout: $(STAMP)
+	$(BIN)/kabar eval data/gold/heldout --articles data/stories data/articles
 
 clean:
 	rm -rf .kabar
