@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bot.grounding import named
+from bot.lexicon import alternatives
 from bot.schema import Citation, Evidence
 from index.chunking import split_sentences
 
@@ -17,10 +18,10 @@ _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 CORROBORATION = 0.905
 _WORD = re.compile(r"[^\W\d_][\w-]{2,}")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
-# The prompt's closing cue, which the model sometimes repeats.
-_ANSWER_LABEL = re.compile(r"^\s*(?:jawaban|answer)(?: in english)?\s*:\s*", re.IGNORECASE)
-_MARKER_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d+\])+)")  # "Kirgistan. [1]" -> "Kirgistan [1]."
-_REPEATED_MARKER = re.compile(r"(\[\d+\])([.!?]?)\s*\1")  # "Kirgistan [1]. [1]"
+# The prompt's closing cue, which the model sometimes repeats (bot/lexicon/LANGUAGE.yaml, `answer_labels`).
+_ANSWER_LABEL = re.compile(rf"^\s*{alternatives('answer_labels')}\s*:\s*", re.IGNORECASE)
+_MARKER_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d+\])+)")  # "di kota itu. [1]" -> "di kota itu [1]."
+_REPEATED_MARKER = re.compile(r"(\[\d+\])([.!?]?)\s*\1")  # "di kota itu [1]. [1]"
 _SPLIT_NUMBER = re.compile(r"(?<=\d)([.,]) (?=\d{3}(?!\d))")  # "2, 500" as small models write "2,500"
 
 
@@ -39,7 +40,7 @@ def first_sentence(text: str) -> str:
 
 
 def _flatten_lists(text: str) -> str:
-    """A list the model wrote ("adalah:\\n1. Kediaman presiden\\n2. Kantor wali kota") as one sentence."""
+    """A list the model wrote ("adalah:\\n1. Balai kota\\n2. Gedung pengadilan") as one sentence."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not any(_LIST_ITEM.match(line) for line in lines):
         return text
@@ -125,11 +126,11 @@ def misattributed(
     tokens: Callable[[str], list[str]],
 ) -> bool:
     """Whether a sentence of `text` says something of one of `actors` (whom the question asks about, each
-    by the names of one run: "Nursultan Nazarbayev") that the evidence sentence it rests on says of
-    someone else, while other evidence does name them.
+    by the names of one run: "Dara Arvani") that the evidence sentence it rests on says of someone else,
+    while other evidence does name them.
 
-    A small model lifts a sentence about one actor and writes the asked-about actor in: "China responded
-    by dismissing its cabinet [1]", where the sentence about the cabinet is about Tokayev.
+    A small model lifts a sentence about one actor and writes the asked-about actor in: "Velmora responded
+    by dismissing its cabinet [1]", where the sentence about the cabinet is about President Arvani.
     """
     known = _words(" ".join(e.text for e in evidence))
     # What is said of them decides which evidence a sentence rests on, not their names.

@@ -10,88 +10,50 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.lexicon import alternatives, languages, lexicon, word_sets, words
 from bot.numbers import Token, find_quantities, tokenize
 from bot.schema import Claim, Evidence
 from index.chunking import split_sentences
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# What happened to the counted people or things. `_AFTER`: forms that follow them ("18 orang tewas", "were
-# killed") or name the toll before the figure ("korban tewas mencapai 18"). `_BEFORE`: active verbs whose
-# object is the counted phrase ("membunuh 18 petugas" means 18 officers were killed).
-_AFTER = {
-    "killed": "tewas terbunuh meninggal dibunuh mati gugur killed died dead slain perished",
-    "injured": "terluka luka-luka cedera luka injured wounded hurt",
-    "arrested": "ditangkap ditahan diamankan arrested detained",
-    "hospitalised": "dirawat hospitalised hospitalized",
-    "sent": "dikirim dikerahkan diterjunkan dipindahkan sent deployed dispatched",
-    "evacuated": "dievakuasi diungsikan mengungsi evacuated displaced fled",
-    "missing": "hilang missing",
-}
-_BEFORE = {
-    "killed": "membunuh menewaskan tewasnya terbunuhnya meninggalnya killed killing kill deaths",
-    "injured": "melukai injured injuring wounded wounding",
-    "arrested": "menangkap menahan mengamankan penangkapan arrested detained arresting detaining arrest "
-    "arrests",
-    "sent": "mengirim mengirimkan mengerahkan menerjunkan pengerahan pengiriman sent deployed dispatched "
-    "sending deploying deployment",
-    "evacuated": "mengevakuasi evakuasi evacuated evacuating evacuation",
-}
-_TOLL = {"killed": "death deaths kematian"}
-# How a predicate is said when a disagreement is described.
-_PREDICATE_WORDS = {
-    "killed": ("tewas", "killed"),
-    "injured": ("terluka", "injured"),
-    "arrested": ("ditangkap", "arrested"),
-    "hospitalised": ("dirawat di rumah sakit", "hospitalised"),
-    "sent": ("dikirim", "sent"),
-    "evacuated": ("dievakuasi", "evacuated"),
-    "missing": ("hilang", "missing"),
-}
-
-
-# Question words that ask about a predicate ("berapa yang tewas", "how many died", "injuries").
-_ASKED = {
-    "killed": "tewas terbunuh meninggal dibunuh mati gugur korban jiwa killed died dead deaths death toll",
-    "injured": "terluka luka-luka luka cedera injured wounded hurt injuries injury",
-    "arrested": "ditangkap ditahan penangkapan arrested detained arrests detentions",
-    "hospitalised": "dirawat hospitalised hospitalized hospital",
-    "sent": "dikirim dikerahkan sent deployed troops pasukan tentara",
-    "evacuated": "dievakuasi mengungsi evacuated displaced",
-    "missing": "hilang missing",
-}
+# What happened to the counted people or things, in every language (bot/lexicon/LANGUAGE.yaml). `_AFTER`:
+# forms that follow them ("18 orang tewas", "were killed") or name the toll before the figure ("korban tewas
+# mencapai 18"). `_BEFORE`: active verbs whose object is the counted phrase ("membunuh 18 petugas" means 18
+# officers were killed). `_ASKED`: question words that ask about a predicate ("berapa yang tewas", "how
+# many died", "injuries").
+_AFTER = word_sets("predicates", "after")
+_BEFORE = word_sets("predicates", "before")
+_TOLL = word_sets("predicates", "toll")
+_ASKED = word_sets("predicates", "asked")
 
 
 def predicates_in(text: str) -> set[str]:
     """The predicate classes a question asks about ("How many were killed?" -> {"killed"})."""
     words = set(re.findall(r"[\w-]+", text.lower()))
-    return {predicate for predicate, asked in _ASKED.items() if words & set(asked.split())}
+    return {predicate for predicate, asked in _ASKED.items() if words & asked}
 
 
 def mentions(predicates: set[str], text: str) -> bool:
     """Whether `text` says one of these predicates happened (in either language)."""
     words = set(re.findall(r"[\w-]+", text.lower()))
+    empty: frozenset[str] = frozenset()
     return any(
-        words & set((_AFTER.get(p, "") + " " + _BEFORE.get(p, "") + " " + _ASKED.get(p, "")).split())
-        for p in predicates
+        words & (_AFTER.get(p, empty) | _BEFORE.get(p, empty) | _ASKED.get(p, empty)) for p in predicates
     )
 
 
 def indonesian_words(predicates: set[str]) -> list[str]:
     """How Indonesian articles say these predicates: a bilingual bridge for English questions."""
-    return [_PREDICATE_WORDS[p][0] for p in sorted(predicates) if p in _PREDICATE_WORDS]
+    said = lexicon("id").get("predicates", {})
+    return [said[p]["word"] for p in sorted(predicates) if "word" in said.get(p, {})]
 
 
 def predicate_word(predicate: str, language: str) -> str:
     """How a predicate is said in `language` ("killed", "id": "tewas")."""
-    return _PREDICATE_WORDS[predicate][language == "en"]
+    return str(lexicon(language).get(f"predicates.{predicate}.word", predicate))
 
 
-def _index(table: dict[str, str]) -> dict[str, str]:
-    return {word: predicate for predicate, words in table.items() for word in words.split()}
+def _index(table: dict[str, frozenset[str]]) -> dict[str, str]:
+    return {word: predicate for predicate, words in table.items() for word in words}
 
 
 _AFTER_WORD, _BEFORE_WORD = _index(_AFTER), _index(_BEFORE)
@@ -99,59 +61,70 @@ _TOLL_WORD = _index(_TOLL)
 _BACK_WORD = _AFTER_WORD | _TOLL_WORD
 
 # Words between a counted phrase and its predicate ("18 orang dilaporkan tewas", "were reportedly killed").
-_SKIP = _words(
-    "telah sudah juga yang dilaporkan dikabarkan kini masih dinyatakan were was have has had been are is "
-    "reportedly also now still remain remained remains all terpaksa harus sempat akhirnya"
-)
+_SKIP = words("skip")
 # Words that end a counted phrase: "18 anggota pasukan keamanan | di ...", "dozens of rioters | overnight".
-_NP_STOP = _SKIP | _words(
-    """di ke dari dalam pada untuk dengan oleh selama sejak termasuk akibat karena saat ketika setelah sebelum
-    hingga sampai semalam semalaman itu ini tersebut adalah akan bisa dapat tidak belum sedang pun lagi hanya
-    mereka kata menurut atau sementara bahwa senin selasa rabu kamis jumat sabtu minggu pagi siang sore malam
-    in on at during since after before including by from to for with as be being who that which while when
-    but or according said says overnight per"""
+_NP_STOP = _SKIP | words("phrase_end")
+_ANAPHORA = words("anaphora")  # "15 penumpang lainnya"
+_ANAPHORA_PAIRS = frozenset(
+    (first.lower(), second.lower())
+    for language in languages()
+    for first, second in lexicon(language).get("anaphora_pairs") or ()
 )
-_ANAPHORA = _words("diantaranya lainnya others")
-_CONNECTORS = _words("dan serta and of")
-_ANAPHORA_PAIRS = frozenset({("di", "antaranya"), ("of", "them"), ("of", "whom"), ("among", "them")})
-_CLASSIFIERS = _words("orang buah ekor")
-_NOUNS = _words("menteri diplomat direktur dinas diaspora armed masked")  # not verbs despite their shape
+_CONNECTORS = words("connectors")
+_CLASSIFIERS = words("classifiers") | words("more")  # "18 orang polisi", "18 more people"
+_LINKING = words("linking")  # "dozens of residents", "the deaths of 18 officers"
+_INCLUDING = words("including")
+_TOLL_LEAD = words("toll_lead")
+_PART_OF = words("part_of")
+_COUNTED_DROP = words("counted_drop")
+_NOUNS = words("not_verbs")  # not verbs despite their shape
+_VERB_PREFIX = re.compile(alternatives("verb_prefixes") + r"\w{4}")  # "menembak", "dimulai"
+_VERB_SUFFIXES = tuple(sorted(words("verb_suffixes")))
 
 
-_ID_WORDS = _words("yang dan di ke dari itu ini dengan untuk pada telah orang tewas mengatakan tidak")
-_EN_WORDS = _words("the and of to in were was have has that with for on said people killed by")
+_FUNCTION_WORDS = {language: lexicon(language).words("function_words") for language in languages()}
 
 
-def sentence_language(text: str) -> str:
-    """ "id" or "en", by counting common function words."""
-    words = [t.lower for t in tokenize(text)]
-    return "en" if sum(w in _EN_WORDS for w in words) > sum(w in _ID_WORDS for w in words) else "id"
+def sentence_language(text: str, default: str = "id") -> str:
+    """The language whose common function words the text uses most ("id", "en"); `default` on a tie."""
+    found = [t.lower for t in tokenize(text)]
+    counts = {language: sum(w in common for w in found) for language, common in _FUNCTION_WORDS.items()}
+    return max(counts, key=lambda language: (counts[language], language == default))
 
 
 # --- attribution -----------------------------------------------------------------------------------------
 
-_SAY = (
-    r"(?:mengatakan|melaporkan|menyatakan|menyebutkan|menyebut|mengumumkan|mencatat|said|says|reported|"
-    r"announced|stated|told|estimated|added|menambahkan)"
-)
+_SAY = alternatives("attribution.say")
+# Source patterns, most explicit first: "mengutip X yang mengatakan", "quoted X as saying", "menurut X",
+# ", kata X", ", X said" and, last, "X said" opening the sentence.
 _ATTRIBUTION = [
-    re.compile(r"\bmengutip\s+(.+?)\s+(?:yang\s+)?" + _SAY + r"\b", re.I),
-    re.compile(r"\b(?:quoted|cited|citing)\s+(.+?)\s+as\s+saying\b", re.I),
     re.compile(
-        r"\b(?:menurut|according\s+to|citing)\s+(.+?)(?=[,.;:]|\s+(?-i:dalam|pada|in|on|as)\b|$)", re.I
+        rf"\b{alternatives('attribution.quoting')}\s+(.+?)\s+"
+        rf"(?:{alternatives('attribution.quoting_relative')}\s+)?{_SAY}\b",
+        re.I,
     ),
     re.compile(
-        r",\s*(?:kata|ujar|said|says)\s+(.+?)(?=[,.;:]|\s+(?-i:kepada|pada|dalam|to|on|in)\b|$)", re.I
+        rf"\b{alternatives('attribution.quoting_as')}\s+(.+?)\s+{alternatives('attribution.as_saying')}\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b{alternatives('attribution.according')}\s+(.+?)"
+        rf"(?=[,.;:]|\s+(?-i:{alternatives('attribution.according_end')})\b|$)",
+        re.I,
+    ),
+    re.compile(
+        rf",\s*{alternatives('attribution.said_after')}\s+(.+?)"
+        rf"(?=[,.;:]|\s+(?-i:{alternatives('attribution.said_after_end')})\b|$)",
+        re.I,
     ),
     re.compile(r",\s*([^,.;\d]+?)\s+" + _SAY + r"\b(?=[^,;]*$)", re.I),
     re.compile(r"^([^,.;\d]+?)\s+" + _SAY + r"\b", re.I),
 ]
-_CLAUSE_WORDS = _words("yang bahwa that who which")
-_PRONOUNS = _words("dia ia mereka kami kita he she they it we i")
+_ARTICLE = re.compile(rf"^{alternatives('attribution.articles')}\s+", re.I)  # "para saksi", "the police"
+_CLAUSE_WORDS = words("attribution.clause")
+_PRONOUNS = words("attribution.pronouns")
 # Sources named by a common noun ("polisi"), not a name: written lower-case after "menurut".
-COMMON_SOURCES = _words(
-    "polisi police officials pejabat authorities witnesses saksi rescuers organisers pemerintah government"
-)
+COMMON_SOURCES = words("attribution.common_sources")
 
 
 def _attribution(sentence: str) -> str | None:
@@ -159,7 +132,7 @@ def _attribution(sentence: str) -> str | None:
         match = pattern.search(sentence)
         if not match:
             continue
-        source = re.sub(r"^(?:the|a|an|para)\s+", "", match.group(1).strip(" ,\"'“”"), flags=re.I).strip()
+        source = _ARTICLE.sub("", match.group(1).strip(" ,\"'“”")).strip()
         words = source.split()
         if not words or len(words) > 8 or words[0].lower() in _PRONOUNS or re.search(r"\d", source):
             continue
@@ -182,24 +155,24 @@ def _counted(tokens: list[Token], j: int, figures: set[int]) -> tuple[list[str],
     while j < len(tokens) and len(words) < 6 and j not in figures:
         word = tokens[j].lower
         nxt = tokens[j + 1].lower if j + 1 < len(tokens) else ""
-        if word == "of" and not words and nxt not in ("them", "whom"):
+        if word in _LINKING and not words and (word, nxt) not in _ANAPHORA_PAIRS:
             j += 1  # "dozens of residents"
             continue
         if not word[0].isalpha() or word in _NP_STOP or word in _AFTER_WORD:
             break
         if word in _CONNECTORS and (not words or nxt in _NP_STOP | _AFTER_WORD.keys() | _BEFORE_WORD.keys()):
             break  # "petugas penegak hukum dan tentara", but not "18 orang dan menyebabkan"
-        if words and (word.endswith("ed") or re.match(r"(?:me|di)\w{4}", word)) and word not in _NOUNS:
+        if words and (word.endswith(_VERB_SUFFIXES) or _VERB_PREFIX.match(word)) and word not in _NOUNS:
             break  # a verb ("gathered", "menembak", "dimulai") ends the phrase
         words.append(word)
         j += 1
     while words and words[-1] in _CONNECTORS:
         words.pop()
-    if len(words) > 1 and words[0] in _CLASSIFIERS | {"more", "lagi"}:
+    if len(words) > 1 and words[0] in _CLASSIFIERS:
         words = words[1:]  # "18 orang polisi": "orang" only classifies
     if len(words) > 1 and words[-1] in _ANAPHORA:
         words = words[:-1]  # "15 penumpang lainnya"
-    return [w for w in words if w != "the"], j
+    return [w for w in words if w not in _COUNTED_DROP], j
 
 
 def _predicate(tokens: list[Token], begin: int, end: int, figures: set[int]) -> str | None:
@@ -207,7 +180,7 @@ def _predicate(tokens: list[Token], begin: int, end: int, figures: set[int]) -> 
     j = end
     while j < len(tokens) and tokens[j].lower in _SKIP:
         j += 1
-    if j + 1 < len(tokens) and tokens[j].text == "," and tokens[j + 1].lower in ("including", "termasuk"):
+    if j + 1 < len(tokens) and tokens[j].text == "," and tokens[j + 1].lower in _INCLUDING:
         # "164 people, including three children, had been killed": look past the aside
         close = next((k for k in range(j + 2, len(tokens)) if tokens[k].text == ","), len(tokens))
         found = _predicate(tokens, close + 1, close + 1, figures) if close < len(tokens) else None
@@ -218,7 +191,7 @@ def _predicate(tokens: list[Token], begin: int, end: int, figures: set[int]) -> 
     if j + 1 < len(tokens) and (tokens[j].lower, tokens[j + 1].lower) in _ANAPHORA_PAIRS:
         return _predicate(tokens, j + 2, j + 2, figures)  # "400 di antaranya dirawat", "two of them died"
     k = begin - 1
-    while k >= 0 and (tokens[k].lower in _SKIP or tokens[k].lower == "of"):
+    while k >= 0 and (tokens[k].lower in _SKIP or tokens[k].lower in _LINKING):
         k -= 1  # "the deaths of 18 officers"
     if k >= 0 and tokens[k].lower in _BEFORE_WORD:
         return _BEFORE_WORD[tokens[k].lower]
@@ -228,7 +201,7 @@ def _predicate(tokens: list[Token], begin: int, end: int, figures: set[int]) -> 
         if word in ",.;:" or k in figures or word in _CONNECTORS:
             break
         before = tokens[k - 1].lower if k else ""
-        if word in _BACK_WORD and (before in ("korban", "yang", "of") or word in _TOLL_WORD):
+        if word in _BACK_WORD and (before in _TOLL_LEAD or word in _TOLL_WORD):
             return _BACK_WORD[word]
     return None
 
@@ -251,7 +224,7 @@ def _sentence_claims(sentence: str, evidence: Evidence) -> list[Claim]:
             continue
         words, after = _counted(tokens, end, figures)
         following = spans[index + 1] if index + 1 < len(spans) else None
-        if not words and following and tokens[after].lower in ("dari", "of") and following[0] <= after + 2:
+        if not words and following and tokens[after].lower in _PART_OF and following[0] <= after + 2:
             words, after = _counted(tokens, following[1], figures)
             skip = True
         if (not words or words[0] in _ANAPHORA) and previous:
@@ -268,7 +241,7 @@ def _sentence_claims(sentence: str, evidence: Evidence) -> list[Claim]:
                 value=quantity.value,
                 low=quantity.low,
                 high=quantity.high,
-                counted=" ".join(words) or ("orang" if language == "id" else "people"),
+                counted=" ".join(words) or str(lexicon(language).get("counted_default", "")),
                 predicate=predicate,
                 attribution=attribution,
                 doc_id=evidence.doc_id,
@@ -290,7 +263,7 @@ def extract_claims(evidence: Sequence[Evidence]) -> list[Claim]:
 
 # --- questions -------------------------------------------------------------------------------------------
 
-_HOW_MANY = re.compile(r"\b(?:berapa|jumlah|how many|how much)\b(.*)", re.IGNORECASE)
+_HOW_MANY = re.compile(rf"\b{alternatives('how_many')}\b(.*)", re.IGNORECASE)
 
 
 def asks_how_many(question: str) -> bool:

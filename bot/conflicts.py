@@ -13,54 +13,37 @@ from collections.abc import Callable, Sequence
 
 from bot.claims import COMMON_SOURCES, predicate_word, sentence_language
 from bot.groups import Similar, group_of, label, same_counted
+from bot.lexicon import alternatives, lexicon, lexicons, resolve, words
 from bot.numbers import Quantity, parse_quantity, render_quantity
 from bot.schema import Claim, Conflict
 
 # --- comparison ------------------------------------------------------------------------------------------
 
+# Weekday and month names in every language (bot/lexicon/LANGUAGE.yaml, `dates`): Monday is 1, January is 1.
 _WEEKDAYS = {
-    **dict.fromkeys(["senin", "monday"], 1),
-    **dict.fromkeys(["selasa", "tuesday"], 2),
-    **dict.fromkeys(["rabu", "wednesday"], 3),
-    **dict.fromkeys(["kamis", "thursday"], 4),
-    **dict.fromkeys(["jumat", "friday"], 5),
-    **dict.fromkeys(["sabtu", "saturday"], 6),
-    **dict.fromkeys(["minggu", "sunday"], 7),
+    day.lower(): number
+    for lex in lexicons()
+    for number, day in enumerate(lex.get("dates.weekdays") or (), start=1)
 }
+_CAPITALISED_ONLY = words("dates.capitalised_only")  # "minggu" is also "week": only "Minggu" is Sunday
 _MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            "januari january jan",
-            "februari february feb",
-            "maret march mar",
-            "april apr",
-            "mei may",
-            "juni june jun",
-            "juli july jul",
-            "agustus august aug agu",
-            "september sep sept",
-            "oktober october okt oct",
-            "november nov",
-            "desember december des dec",
-        ],
-        start=1,
-    )
-    for name in names.split()
+    name.lower(): number
+    for lex in lexicons()
+    for number, names in enumerate(lex.get("dates.months") or (), start=1)
+    for name in names
 }
-# A figure that "rose to" a higher one updates an earlier count rather than contradicting it.
+# A figure that "rose to" a higher one, or one said to stand "now", updates an earlier count rather than
+# contradicting it.
 _UPDATE = re.compile(
-    r"\b(?:bertambah|naik|meningkat|rose|risen|climbed|increased|grew)\s+(?:menjadi|to)\b|"
-    r"\b(?:kini|now)\b",
+    rf"\b{alternatives('updates.rise')}\s+{alternatives('updates.to')}\b|\b{alternatives('updates.now')}\b",
     re.I,
 )
 
 
 def _dates(sentence: str) -> tuple[set[int], set[tuple[int, int]]]:
     """Weekdays and (day, month) dates a sentence mentions: figures from different days are not compared."""
-    words = re.findall(r"[^\W\d_]+", sentence)
-    # "minggu" is also "week": only "Minggu" names Sunday.
-    days = {_WEEKDAYS[w.lower()] for w in words if w.lower() in _WEEKDAYS and (w != "minggu")}
+    found = re.findall(r"[^\W\d_]+", sentence)
+    days = {_WEEKDAYS[w.lower()] for w in found if w.lower() in _WEEKDAYS and w not in _CAPITALISED_ONLY}
     dates = {(int(d), int(m)) for d, m in re.findall(r"\b(\d{1,2})/(\d{1,2})\b", sentence)}
     for day, month in re.findall(r"\b(\d{1,2})\s+([^\W\d_]+)", sentence):
         if month.lower() in _MONTHS:
@@ -158,40 +141,95 @@ def _unique(claims: list[Claim]) -> list[Claim]:
 
 # --- rendering -------------------------------------------------------------------------------------------
 
-# Common sources in both languages; other sources (names, agencies) are quoted as written.
-_SOURCE_PAIRS = [
-    ("pihak berwenang", "the authorities"),
-    ("otoritas", "the authorities"),
-    ("televisi pemerintah", "state television"),
-    ("media pemerintah", "state media"),
-    ("polisi", "police"),
-    ("pihak kepolisian", "police"),
-    ("para saksi", "witnesses"),
-    ("pejabat", "officials"),
-    ("Kementerian Kesehatan", "the health ministry"),
-    ("Kementerian Kesehatan Kazakh", "the Kazakh health ministry"),
-    ("Kementerian Dalam Negeri", "the interior ministry"),
-    ("Kementerian Pertahanan", "the defence ministry"),
-    ("Kementerian Situasi Darurat", "the emergencies ministry"),
-    ("badan penanggulangan bencana", "the disaster agency"),
-    ("tim penyelamat", "rescuers"),
-    ("penyelenggara", "organisers"),
-]
-_SOURCES_EN = {id_name.lower(): en_name for id_name, en_name in _SOURCE_PAIRS} | {"saksi": "witnesses"}
-_SOURCES_ID = {en_name.removeprefix("the ").lower(): id_name for id_name, en_name in reversed(_SOURCE_PAIRS)}
+# Common sources in every language (bot/lexicon/LANGUAGE.yaml, `sources`): a source on one of a language's
+# lists is written as the first phrase of the same list in another language. Other sources (names, agencies)
+# are quoted as written, except institutions named by their field (`institutions`: "Kementerian Kesehatan"
+# is "the health ministry").
+_ARTICLES = re.compile(rf"^{alternatives('attribution.articles')}\s+", re.I)
+
+
+def _bare(phrase: str) -> str:
+    return _ARTICLES.sub("", phrase.strip()).lower()
+
+
+_SOURCE_NAMES = {
+    (lex.language, _bare(phrase)): kind
+    for lex in lexicons()
+    for kind in lex.get("sources") or {}
+    for phrase in lex.get(f"sources.{kind}")
+}
+
+
+_NAME = r"[^\W\d_][\w'’-]*"  # a word of a name: "Velmora", "Velmora's"
+
+
+def _institution_pattern(table: dict) -> re.Pattern[str]:
+    """How a language names an institution by its field, each part followed by a space ("Kementerian
+    Kesehatan Velmora "); the owner, kept as written, may be left out."""
+
+    def choice(part: str) -> str:
+        return f"(?i:(?P<{part}>" + "|".join(map(re.escape, table[part].values())) + r"))\s+"
+
+    pattern = "".join(
+        rf"(?:(?P<owner>{_NAME}(?:\s+{_NAME})*)\s+)?" if part == "owner" else choice(part)
+        for part in table["order"]
+    )
+    article = rf"(?i:{re.escape(table['article'])}\s+)?" if table.get("article") else ""
+    return re.compile(f"^{article}{pattern}$")
+
+
+_INSTITUTIONS = {
+    lex.language: (table, _institution_pattern(table))
+    for lex in lexicons()
+    if (table := lex.get("institutions"))
+}
+
+
+def _institution(source: str, language: str) -> str | None:
+    """An institution named by its field in another language, named so in `language` ("Kementerian Kesehatan
+    Velmora" -> "the Velmora health ministry"); None when it is not one."""
+    if language not in _INSTITUTIONS:
+        return None
+    target = _INSTITUTIONS[language][0]
+    for other, (table, pattern) in _INSTITUTIONS.items():
+        match = pattern.match(source.strip() + " ")
+        owner = (match["owner"] or "") if match else ""
+        if not match or not all(word[0].isupper() for word in owner.split()):
+            continue
+        if other == language:
+            return None  # already so named
+        kinds = {
+            part: next(kind for kind, word in table[part].items() if word.lower() == match[part].lower())
+            for part in ("institution", "field")
+        }
+        if all(kinds[part] in target[part] for part in kinds):
+            parts = {part: target[part][kinds[part]] for part in kinds} | {"owner": owner}
+            named = " ".join(parts[part] for part in target["order"] if parts[part])
+            return f"{target['article']} {named}" if target.get("article") else named
+    return None
+
+
+def _translated(source: str, language: str) -> str | None:
+    """The source as `language` names it, when the glossary knows it in another language; else None."""
+    bare = _bare(source)
+    if (language, bare) in _SOURCE_NAMES:
+        return None
+    for (_, phrase), kind in _SOURCE_NAMES.items():
+        if phrase == bare and (names := lexicon(language).get(f"sources.{kind}")):
+            return str(names[0])
+    return _institution(source, language)
 
 
 def _source(claim: Claim, language: str) -> str:
     """Who said it, in `language` when the glossary knows the source; names stay as written."""
     attribution = claim.attribution or ""
-    key = attribution.lower()
-    if language == "id":
-        return _SOURCES_ID.get(key.removeprefix("the "), attribution)
-    if key in _SOURCES_EN:
-        return _SOURCES_EN[key]
-    english = sentence_language(claim.quote) == "en"
-    if english and attribution[0].islower() and key not in COMMON_SOURCES:
-        return "the " + attribution  # "disaster agency" -> "the disaster agency"
+    translated = _translated(attribution, language)
+    if translated is not None:
+        return translated
+    article = lexicon(language).get("definite_article")
+    native = sentence_language(claim.quote) == language
+    if article and native and attribution[0].islower() and attribution.lower() not in COMMON_SOURCES:
+        return f"{article} {attribution}"  # "disaster agency" -> "the disaster agency"
     return attribution
 
 
@@ -215,13 +253,15 @@ def _figure(claim: Claim, language: str) -> str:
 
 def describe_claim(claim: Claim, language: str) -> str:
     """The claim as a sentence in `language`: "More than 400 people were hospitalised, according to the
-    Kazakh health ministry [1]." A source the glossary cannot put into English is left out there."""
-    lang = "id" if language == "id" else "en"
+    health ministry [1]." A source written in another language that the glossary cannot put into this
+    one is left out."""
+    lang = resolve(language)
+    phrases = lexicon(lang).get("phrases")
     counted, predicate = _counted_in([claim], lang), predicate_word(claim.predicate, lang)
-    sentence = f"{_figure(claim, lang)} {counted} {'' if lang == 'id' else 'were '}{predicate}"
+    sentence = phrases["claim"].format(figure=_figure(claim, lang), counted=counted, predicate=predicate)
     source = _source(claim, lang) if claim.attribution else None
-    if source and (lang == "id" or source != claim.attribution):
-        sentence += f", {'menurut' if lang == 'id' else 'according to'} {source}"
+    if source and (source != claim.attribution or sentence_language(claim.quote) == lang):
+        sentence += f", {phrases['according_to']} {source}"
     if claim.n is not None:
         sentence += f" [{claim.n}]"
     return sentence[:1].upper() + sentence[1:] + "."
@@ -229,8 +269,8 @@ def describe_claim(claim: Claim, language: str) -> str:
 
 def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:
     """One sentence per disagreement with every figure, its source when known and its citation `[n]`."""
-    lang = "id" if language == "id" else "en"
-    according = "menurut" if lang == "id" else "according to"
+    lang = resolve(language)
+    phrases = lexicon(lang).get("phrases")
     sentences = []
     for conflict in conflicts:
         parts = []
@@ -239,10 +279,9 @@ def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:
             if position == 0:
                 part += " " + _topic(conflict.claims, lang)
             if claim.attribution:
-                part += f" {according} {_source(claim, lang)}"
+                part += f" {phrases['according_to']} {_source(claim, lang)}"
             if claim.n is not None:
                 part += f" [{claim.n}]"
             parts.append(part)
-        opening = "Laporan berbeda" if lang == "id" else "Reports differ"
-        sentences.append(f"{opening}: {', '.join(parts)}.")
+        sentences.append(f"{phrases['reports_differ']}: {', '.join(parts)}.")
     return " ".join(sentences)

@@ -1,9 +1,9 @@
 """Whether retrieved text can hold the answer to a question, judged without the model.
 
-Two checks, both about the names a question asks about (capitalised words: "Prancis", "Nazarbayev"):
+Two checks, both about the names a question asks about (capitalised words: "Velmora", "Arvani"):
 - the evidence must name at least one of them, or the articles are about something else;
-- a question about an event happening to someone ("Why was Nazarbayev arrested?", "How many Russian
-  paratroopers were killed?") needs a sentence where that event and that name meet; without one the
+- a question about an event happening to someone ("Why was Arvani arrested?", "How many Velmoran
+  soldiers were killed?") needs a sentence where that event and that name meet; without one the
   question rests on a premise the articles do not support.
 """
 
@@ -14,24 +14,25 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.claims import mentions, predicates_in
+from bot.lexicon import alternatives, lexicons, words
 
 # Events whose subject a question's premise names.
 EVENTS = frozenset({"killed", "injured", "arrested", "hospitalised", "evacuated", "missing", "sent"})
 
-_NOT_NAMES = frozenset(
-    "the and what who how when where why which apa siapa berapa kapan mengapa monday tuesday wednesday "
-    "thursday friday saturday sunday january february march april may june july august september october "
-    "november december".split()
+# Capitalised words that are not names: question words, weekdays and months (their full names), in every
+# language (bot/lexicon/LANGUAGE.yaml).
+_NOT_NAMES = (
+    words("not_names")
+    | words("dates.weekdays")
+    | {month[0].lower() for lex in lexicons() for month in lex.get("dates.months") or ()}
 )
-# Titles are not names: "Sekretaris Jenderal CSTO" is named by "CSTO", "President Tokayev" by "Tokayev".
-_TITLES = frozenset(
-    "presiden president wakil vice perdana prime menteri minister sekretaris secretary jenderal general "
-    "ketua chairman kepala head direktur director gubernur governor wali mayor juru bicara spokesman "
-    "raja king ratu queen pangeran prince".split()
-)
-# A name after these is where or by whose account something happened, not whom it happened to.
-_SETTING = frozenset("di ke dalam selama menurut kata in into to during across at within according".split())
-_PRESUPPOSES = re.compile(r"\s*(?:why|how many|how much|mengapa|kenapa|berapa)\b", re.IGNORECASE)
+# Titles are not names: "Sekretaris Jenderal DKV" is named by "DKV", "President Arvani" by "Arvani".
+_TITLES = words("titles")
+# A name after these is where or by whose account something happened, not whom it happened to; the setting
+# goes on over "the" and "to" ("according to the ...").
+_SETTING = words("setting")
+_SETTING_CONTINUES = words("setting_continues")
+_PRESUPPOSES = re.compile(rf"\s*{alternatives('presupposing')}\b", re.IGNORECASE)
 _DEFINED = re.compile(r"(?P<name>(?:[A-Z][\w-]+ ){1,6})\((?P<acronym>[A-Z]{2,})\)")
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 
@@ -47,8 +48,8 @@ def names(question: str) -> list[str]:
 
 def actors(question: str) -> list[tuple[str, ...]]:
     """Whom the question asks an event happened to: its names without those of its setting ("di
-    Kazakhstan", "according to Kazakhstan's health ministry") or titles, a run of names being one actor
-    ("Nursultan Nazarbayev")."""
+    Velmora", "according to Velmora's health ministry") or titles, a run of names being one actor
+    ("Dara Arvani")."""
     found: list[tuple[str, ...]] = []
     setting = in_run = False
     for word in _WORD.findall(question)[1:]:
@@ -56,7 +57,7 @@ def actors(question: str) -> list[tuple[str, ...]]:
             continue
         if not _is_name(word):
             in_run = False
-            setting = word.lower() in _SETTING or (setting and word.lower() in {"the", "to"})
+            setting = word.lower() in _SETTING or (setting and word.lower() in _SETTING_CONTINUES)
         elif not setting:  # a run of names ("Kementerian Kesehatan") shares the word before it
             if in_run:
                 found[-1] += (word,)
@@ -77,7 +78,7 @@ def _words(text: str) -> set[str]:
 
 def named(name: str, words: set[str]) -> bool:
     """Whether `name` is among the lower-cased `words`."""
-    # Close spellings count (Russia/Rusia, Kazakhstan's/Kazakhstan), but short names must match exactly:
+    # Close spellings count (Velmora/Velmoria, Velmora's/Velmora), but short names must match exactly:
     # "Cup" is not "cukup".
     if len(name) < 5:
         return name.lower() in words
@@ -93,10 +94,10 @@ def names_present(question: str, sentences: Iterable[str]) -> bool:
 
 def premise_supported(question: str, sentences: Sequence[str]) -> bool:
     """False when the question takes for granted that an event (killed, arrested, sent...) happened to
-    someone it names ("Why was Nazarbayev arrested?", "How many Russian paratroopers were killed?") and no
+    someone it names ("Why was Arvani arrested?", "How many Velmoran soldiers were killed?") and no
     sentence says that event of that name.
 
-    Only "why" and "how many" questions are judged: "Which agency did the CSTO give the figure to?" asks
+    Only "why" and "how many" questions are judged: "Which agency did the DKV give the figure to?" asks
     for something else. Names no sentence uses at all (an English rendering of an Indonesian name) are
     not judged either.
     """
@@ -115,7 +116,7 @@ def premise_supported(question: str, sentences: Sequence[str]) -> bool:
 
 
 def _acronyms(sentences: Iterable[str]) -> dict[str, set[str]]:
-    """Acronyms the text defines ("Organisasi Perjanjian Keamanan Kolektif (CSTO)"): acronym -> the words
+    """Acronyms the text defines ("Dewan Keamanan Velmora (DKV)"): acronym -> the words
     of the long name, so that a sentence using only the long name names the acronym too."""
     return {
         match["acronym"].lower(): _words(match["name"])

@@ -10,53 +10,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from bot.lexicon import lexicon, resolve, word_sets
 from bot.schema import Claim
 
 Similar = Callable[[list[str]], np.ndarray]
 
-# Keys are matched longest first on the counted phrase; labels name the group when the phrase has to
-# change language.
-_GROUPS = {
-    "security": "pasukan keamanan|aparat keamanan|aparat|petugas keamanan|petugas|security forces|"
-    "security force|security officers|security personnel|officers",
-    "police": "polisi|kepolisian|penegak hukum|police|policemen|police officers|law enforcement",
-    "soldiers": "tentara|prajurit|militer|personel militer|pasukan|pasukan terjun payung|soldiers|troops|"
-    "paratroopers|servicemen|military personnel",
-    "protesters": "pengunjuk rasa|demonstran|pendemo|protesters|protestors|demonstrators",
-    "rioters": "perusuh|militan|pemberontak|teroris|orang bersenjata|rioters|militants|rebels|insurgents|"
-    "gunmen|terrorists",
-    "civilians": "warga sipil|penduduk sipil|civilians",
-    "people": "orang|warga|penduduk|korban|jiwa|people|persons|residents|victims",
-    "foreigners": "orang asing|warga negara asing|foreigners|foreign nationals|foreign citizens",
-    "journalists": "jurnalis|wartawan|journalists|reporters",
-    "children": "anak-anak|anak|balita|children|minors|kids",
-    "miners": "penambang|pekerja tambang|miners|mine workers",
-    "workers": "pekerja|buruh|karyawan|workers|employees",
-    "passengers": "penumpang|passengers",
-    "medics": "petugas medis|tenaga medis|dokter|perawat|medics|doctors|nurses|health workers",
-    "buildings": "rumah|bangunan|gedung|houses|homes|buildings",
-    "vehicles": "kendaraan|mobil|vehicles|cars",
-}
-_GROUP_LABELS = {
-    "security": ("anggota pasukan keamanan", "security force members"),
-    "police": ("polisi", "police officers"),
-    "soldiers": ("tentara", "troops"),
-    "protesters": ("pengunjuk rasa", "protesters"),
-    "rioters": ("perusuh", "rioters"),
-    "civilians": ("warga sipil", "civilians"),
-    "people": ("orang", "people"),
-    "foreigners": ("warga negara asing", "foreign nationals"),
-    "journalists": ("wartawan", "journalists"),
-    "children": ("anak-anak", "children"),
-    "miners": ("penambang", "miners"),
-    "workers": ("pekerja", "workers"),
-    "passengers": ("penumpang", "passengers"),
-    "medics": ("tenaga medis", "medical workers"),
-    "buildings": ("bangunan", "buildings"),
-    "vehicles": ("kendaraan", "vehicles"),
-}
+# Whom or what a figure counts, in every language (bot/lexicon/LANGUAGE.yaml, `groups`): phrases are matched
+# longest first on the counted phrase; a group's label in a language names it when a figure has to change
+# language.
+_GROUPS = word_sets("groups", "phrases")
 _GROUP_KEYS = sorted(
-    ((tuple(key.split()), group) for group, keys in _GROUPS.items() for key in keys.split("|")),
+    ((tuple(key.split()), group) for group, keys in _GROUPS.items() for key in sorted(keys)),
     key=lambda item: -len(item[0]),
 )
 _FORCES = frozenset({"security", "police", "soldiers"})
@@ -84,14 +48,14 @@ def group_of(counted: str) -> str | None:
     if len(groups) > 1:
         groups.discard("people")  # "orang bersenjata" was matched whole; a stray "orang" adds nothing
     if len(groups) > 1 and groups <= _FORCES:
-        return "security"  # "petugas penegak hukum dan tentara" are security forces
+        return "security"  # "polisi dan tentara" together are security forces
     return "+".join(sorted(groups)) or None
 
 
 def label(group: str | None, language: str) -> str | None:
     """How the group is named in `language` ("security", "en": "security force members"), if it has a name."""
-    labels = _GROUP_LABELS.get(group or "")
-    return labels[language == "en"] if labels else None
+    found = lexicon(resolve(language)).get(f"groups.{group}.label") if group else None
+    return str(found) if found else None
 
 
 _PROTOTYPES: dict[Similar, np.ndarray] = {}

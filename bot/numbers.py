@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
+
+from bot.lexicon import lexicon, lexicons, mapping, resolve, word_sets, words
 
 Bound = Literal["exact", "at_least", "more_than", "about", "nearly", "less_than", "up_to", "range", "vague"]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*|\S")
@@ -86,7 +84,8 @@ def _thousands(groups: list[str]) -> int:
 
 def format_number(value: float, language: str) -> str:
     """`2000` -> "2.000" (id) / "2,000" (en); decimals keep at most two places."""
-    thousands, decimal = (".", ",") if language == "id" else (",", ".")
+    style = lexicon(resolve(language))
+    thousands, decimal = style.get("numbers.thousands_separator"), style.get("numbers.decimal_mark")
     whole = int(abs(value))
     fraction = round(abs(value) - whole, 2)
     if fraction >= 1:  # rounding carried over (1.999 -> 2.00)
@@ -99,83 +98,48 @@ def format_number(value: float, language: str) -> str:
 
 # --- number words --------------------------------------------------------------------------------------
 
-
-def _numbered(words: str, start: int = 0, step: int = 1) -> dict[str, int]:
-    return {word: start + step * i for i, word in enumerate(words.split())}
-
-
-_UNITS = {
-    **_numbered("nol satu dua tiga empat lima enam tujuh delapan sembilan"),
-    **_numbered("zero one two three four five six seven eight nine"),
-    **_numbered("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen", 10),
-    **_numbered("twenty thirty forty fifty sixty seventy eighty ninety", 20, 10),
-    **_numbered("sepuluh sebelas", 10),
-    "seorang": 1,
-}
-_SE_SCALES = {"seribu": 1e3, "sejuta": 1e6, "semiliar": 1e9}
-_SCALES = {
-    "ribu": 1e3,
-    "juta": 1e6,
-    "miliar": 1e9,
-    "milyar": 1e9,
-    "triliun": 1e12,
-    "thousand": 1e3,
-    "million": 1e6,
-    "billion": 1e9,
-    "trillion": 1e12,
-}
-_VAGUE: dict[str, tuple[float, float]] = {
-    "belasan": (11, 19),
-    "puluhan": (10, 99),
-    "ratusan": (100, 999),
-    "ribuan": (1e3, 9999),
-    "jutaan": (1e6, 9.999e6),
-    "dozens": (10, 99),
-    "tens": (10, 99),
-    "scores": (20, 99),
-    "hundreds": (100, 999),
-    "thousands": (1e3, 9999),
-    "millions": (1e6, 9.999e6),
-}
+# Number words in every language (bot/lexicon/LANGUAGE.yaml, `numbers`).
+_UNITS: dict[str, int] = mapping("numbers.units")  # "dua", "two", "seorang"
+_TEEN = words("numbers.teen")  # "dua belas" = 12
+_TENS = words("numbers.tens")  # "dua puluh" = 20
+_HUNDRED = words("numbers.hundred")  # "dua ratus", "two hundred"
+_ONE_HUNDRED = words("numbers.one_hundred")  # "seratus"
+_DOZEN = words("numbers.dozen")
+_ONE = words("numbers.one")  # "a hundred"
+_JOINER = words("numbers.joiner")  # "two hundred and five"
+_SCALES = {word: float(scale) for word, scale in mapping("numbers.scales").items()}
+_ONE_SCALES = {word: float(scale) for word, scale in mapping("numbers.one_scales").items()}  # "seribu"
+_PLURAL = tuple(sorted(words("numbers.plural_suffixes")))  # "tens of thousands"
+_VAGUE = {word: (float(low), float(high)) for word, (low, high) in mapping("numbers.vague").items()}
+_LINKING = words("linking")  # "tens of thousands"
 
 # Words right before a figure that bound it: "sedikitnya 18" is 18 or more.
-_BOUND_PHRASES: dict[Bound, str] = {
-    "at_least": "sedikitnya|setidaknya|paling sedikit|minimal|sekurang-kurangnya|at least|no fewer than|"
-    "no less than|a minimum of",
-    "more_than": "lebih dari|lebih daripada|melebihi|di atas|more than|over|upwards of|in excess of",
-    "about": "sekitar|kira-kira|sekira|kurang lebih|lebih kurang|about|around|approximately|roughly|some|"
-    "an estimated|estimated",
-    "nearly": "hampir|nyaris|nearly|almost",
-    "less_than": "kurang dari|di bawah|fewer than|less than|under",
-    "up_to": "hingga|sampai|paling banyak|maksimal|up to|as many as",
-}
-_BOUNDS = sorted(
+_BOUNDS: list[tuple[tuple[str, ...], Bound]] = sorted(
     (
-        (tuple(phrase.split()), bound)
-        for bound, phrases in _BOUND_PHRASES.items()
-        for phrase in phrases.split("|")
+        (tuple(phrase.split()), cast(Bound, bound))
+        for bound, phrases in word_sets("numbers.bounds").items()
+        for phrase in sorted(phrases)
     ),
     key=lambda item: -len(item[0]),  # longest first: "kurang lebih" before "lebih"
 )
+_RANGE_TO, _RANGE_AND = words("numbers.range_to"), words("numbers.range_and")  # "200 hingga 300"
+_BETWEEN = words("numbers.between")  # "antara 200 dan 300"
+_NOT_AFTER = words("numbers.not_after")  # "salah satu" is "one of", not a count
 
-_MONTHS = _words(
-    """januari februari maret april mei juni juli agustus september oktober november desember
-    january february march may june july august october december jan feb mar apr jun jul aug agu sep sept
-    okt oct nov des dec"""
+_MONTHS = frozenset(
+    name.lower() for lex in lexicons() for month in lex.get("dates.months") or () for name in month
 )
-# A figure followed by one of these measures time, money, size or a share, not a number of people or things.
-_UNITS_AFTER = _words(
-    """tahun bulan minggu pekan hari jam menit detik dekade abad persen kali km kilometer meter cm mil kg
-    ton liter barel dolar rupiah tenge rubel euro yuan magnitudo sr derajat wib wita wit gmt utc
-    year years month months week weeks day days hour hours minute minutes second seconds decade decades
-    century centuries percent per times mile miles kilometres kilometers metres meters tonnes tons barrels
-    dollars dollar dolar usd gross hektar hektare hectares acres magnitude degrees am pm year-old
-    years-old %"""
-)
+# A figure followed by one of these measures time, money, size or a share, not a number of people or things;
+# signs and symbols are the same in every language.
+_UNITS_AFTER = words("numbers.units_after") | {"%", "km", "cm", "kg", "gmt", "utc", "usd"}
 # A figure right after one of these is a time, an age, a year, a number or an amount of money.
-_BEFORE_NOT_COUNT = _words(
-    "pukul jam berusia usia umur aged age tahun year nomor no ke tanggal rp usd us$ $ € £"
-)
+_BEFORE_NOT_COUNT = words("numbers.before_not_count") | {"usd", "us$", "$", "€", "£"}
+
+
+def _scale(word: str) -> float | None:
+    """The scale a word names, singular or plural ("thousand", "thousands")."""
+    forms = [word, *(word.removesuffix(suffix) for suffix in _PLURAL if word.endswith(suffix))]
+    return next((_SCALES[form] for form in forms if form in _SCALES), None)
 
 
 def _word_value(tokens: list[Token], i: int) -> tuple[float, float, float, int] | None:
@@ -184,9 +148,9 @@ def _word_value(tokens: list[Token], i: int) -> tuple[float, float, float, int] 
     if first in _VAGUE:
         low, high = _VAGUE[first]
         used, j = 1, i + 1
-        if j < len(tokens) and tokens[j].lower == "of":  # "tens of thousands"
+        if j < len(tokens) and tokens[j].lower in _LINKING:  # "tens of thousands"
             j += 1
-        scale = _SCALES.get(tokens[j].lower.removesuffix("s")) if j < len(tokens) else None
+        scale = _scale(tokens[j].lower) if j < len(tokens) else None
         if scale:
             low, high, used = low * scale, (high + 1) * scale - 1, j - i + 1
         return low, low, high, used
@@ -203,30 +167,30 @@ def _word_value(tokens: list[Token], i: int) -> tuple[float, float, float, int] 
             if pending and not (pending % 10 == 0 and pending >= 20 and unit < 10):
                 break  # "dua tiga" is not one number
             pending += unit
-        elif word == "a" and nxt in ("hundred", "thousand", "million", "billion", "dozen"):
+        elif word in _ONE and (nxt in _HUNDRED or nxt in _SCALES or nxt in _DOZEN):
             pending = 1
-        elif word == "belas" and pending:
+        elif word in _TEEN and pending:
             group, pending = group + pending + 10, 0
-        elif word == "puluh" and pending:
+        elif word in _TENS and pending:
             group, pending = group + pending * 10, 0
-        elif word in ("ratus", "hundred") and pending:
+        elif word in _HUNDRED and pending:
             group, pending = (group + pending) * 100, 0
-        elif word == "seratus" and not pending:
+        elif word in _ONE_HUNDRED and not pending:
             group += 100
-        elif word == "dozen":
+        elif word in _DOZEN:
             pending = (pending or 1) * 12
-        elif word in _SE_SCALES and not (group or pending):
-            total += _SE_SCALES[word]
+        elif word in _ONE_SCALES and not (group or pending):
+            total += _ONE_SCALES[word]
         elif word in _SCALES and (group or pending):
             total, group, pending = total + (group + pending) * _SCALES[word], 0, 0
-        elif word == "and" and used and nxt.split("-")[0] in _UNITS:
+        elif word in _JOINER and used and nxt.split("-")[0] in _UNITS:
             j += 1
             continue
         else:
             break
         j += 1
         used = j - i
-    if not used or tokens[i + used - 1].lower == "a":
+    if not used or tokens[i + used - 1].lower in _ONE:
         return None
     value = total + group + pending
     return value, value, value, used
@@ -286,7 +250,9 @@ def _bound_before(tokens: list[Token], i: int) -> tuple[Bound, int]:
 
 def _range_after(tokens: list[Token], j: int) -> tuple[float, int] | None:
     """The second figure of "200-300", "200 hingga 300", "200 to 300": (high, index after it)."""
-    if j + 1 < len(tokens) and tokens[j].lower in ("-", "–", "—", "hingga", "sampai", "to", "and", "dan"):
+    if j + 1 < len(tokens) and (
+        tokens[j].text in ("-", "–", "—") or tokens[j].lower in _RANGE_TO | _RANGE_AND
+    ):
         figure = _figure(tokens, j + 1)
         if figure is not None and not figure[4]:
             return figure[0], j + 1 + figure[3]
@@ -299,7 +265,7 @@ def find_quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     i = 0
     while i < len(tokens):
-        if i and tokens[i - 1].lower == "salah":  # "salah satu" = "one of", not a count
+        if i and tokens[i - 1].lower in _NOT_AFTER:  # "salah satu" = "one of", not a count
             i += 1
             continue
         figure = _figure(tokens, i)
@@ -309,9 +275,9 @@ def find_quantities(text: str) -> list[Quantity]:
         value, low, high, used, vague = figure
         j = i + used
         bound, begin = _bound_before(tokens, i)
-        between = i > 0 and tokens[i - 1].lower in ("between", "antara")
+        between = i > 0 and tokens[i - 1].lower in _BETWEEN
         upper = None if vague else _range_after(tokens, j)
-        if upper is not None and upper[0] > value and (between or tokens[j].lower not in ("and", "dan")):
+        if upper is not None and upper[0] > value and (between or tokens[j].lower not in _RANGE_AND):
             high, j = upper
             bound, begin = "range", i - between
             value = (low + high) / 2
@@ -342,34 +308,13 @@ def parse_quantity(text: str) -> Quantity | None:
     return found[0] if found else None
 
 
-_BOUND_WORDS = {
-    "id": {"at_least": "sedikitnya", "more_than": "lebih dari", "about": "sekitar", "nearly": "hampir"},
-    "en": {"at_least": "at least", "more_than": "more than", "about": "about", "nearly": "nearly"},
-}
-_BOUND_WORDS["id"] |= {"less_than": "kurang dari", "up_to": "hingga"}
-_BOUND_WORDS["en"] |= {"less_than": "fewer than", "up_to": "up to"}
-_VAGUE_WORDS = {
-    "id": {10: "puluhan", 11: "belasan", 20: "puluhan", 100: "ratusan", 1e3: "ribuan", 1e4: "puluhan ribu"},
-    "en": {
-        10: "dozens",
-        11: "more than ten",
-        20: "scores",
-        100: "hundreds",
-        1e3: "thousands",
-        1e4: "tens of thousands",
-    },
-}
-_VAGUE_WORDS["id"] |= {1e5: "ratusan ribu", 1e6: "jutaan"}
-_VAGUE_WORDS["en"] |= {1e5: "hundreds of thousands", 1e6: "millions"}
-
-
 def render_quantity(quantity: Quantity, language: str) -> str:
     """The figure in `language`'s words and number style: "lebih dari 1.000" <-> "more than 1,000"."""
-    lang = "id" if language == "id" else "en"
+    lang = resolve(language)
     if quantity.bound == "vague":
-        return _VAGUE_WORDS[lang].get(quantity.low or 0.0, quantity.text)
+        return str(lexicon(lang).get("numbers.render.vague", {}).get(quantity.low or 0.0, quantity.text))
     if quantity.bound == "range" and quantity.low is not None and quantity.high is not None:
         return f"{format_number(quantity.low, lang)}-{format_number(quantity.high, lang)}"
     number = format_number(quantity.value, lang)
-    words = _BOUND_WORDS[lang].get(quantity.bound)
+    words = lexicon(lang).get(f"numbers.render.bounds.{quantity.bound}")
     return f"{words} {number}" if words else number

