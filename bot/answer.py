@@ -276,7 +276,7 @@ class Answerer:
             cleaned = _without_echo(clean_markers(raw, valid), question)
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
-            text = align_citations(cleaned, evidence, self.tokens)
+            text = align_citations(cleaned, evidence, self.tokens, question)
             if text is None or misattributed(text, evidence, grounding.actors(question), self.tokens):
                 problem = "unsupported"
             elif _bare(strip_quotes(text)) and attempt == 0:

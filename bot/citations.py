@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from bot.bound import unbound
 from bot.grounding import named
+from bot.language import strip_quotes
 from bot.lexicon import alternatives
 from bot.schema import Citation, Evidence
 from index.chunking import split_sentences
@@ -184,28 +186,26 @@ def corroborate(
 
 
 def align_citations(
-    text: str, evidence: Sequence[Evidence], tokens: Callable[[str], list[str]]
+    text: str, evidence: Sequence[Evidence], tokens: Callable[[str], list[str]], question: str = ""
 ) -> str | None:
     """Give each uncited sentence of `text` the article whose evidence shares most with it.
 
     Small models often leave markers out. A sentence is unsupported, and then the whole text is (None),
-    when it shares no word with any evidence, or when it gives a figure its article's evidence (or, when
-    uncited, the evidence it matches best, figures first) does not state.
+    when it shares no word with any evidence, or when it states a figure or a name that the evidence it
+    cites (or, when uncited, the evidence it matches best, figures first) does not, nor the `question`.
     """
     pieces = []
     for sentence in _sentences(text):
-        words = set(tokens(_MARKER.sub(" ", sentence)))
-        numbers = {w for w in words if w[0].isdigit()}
+        said = strip_quotes(sentence)
         cited = cited_numbers(sentence)
         if cited:
-            stated = {t for e in evidence if e.n in cited for t in tokens(e.text)}
-            if numbers - stated:
+            if unbound(said, [e.text for e in evidence if e.n in cited], question):
                 return None
             pieces.append(sentence.strip())
             continue
         best = _closest(sentence, evidence, tokens) if evidence else None
-        shared = words & set(tokens(best.text)) if best else set()
-        if best is None or not shared or numbers - shared:
+        shared = set(tokens(_MARKER.sub(" ", sentence))) & set(tokens(best.text)) if best else set()
+        if best is None or not shared or unbound(said, [best.text], question):
             return None
         body = sentence.strip()
         end = len(body.rstrip(".!?"))

@@ -6,7 +6,6 @@ hand-made answers. `docs/evaluation.md` says what each metric means.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from lingua import Language as LinguaLanguage
 from lingua import LanguageDetector, LanguageDetectorBuilder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.bound import unbound
 from bot.schema import Answer, Language
 
 HIT_KS = (1, 5, 10)
@@ -139,27 +139,6 @@ def detect_language(text: str) -> Language | None:
 
 # --- evidence-bound replies ---------------------------------------------------------------------------
 
-_FIGURE = re.compile(r"\d+(?:\.\d+)?")
-_NAME = re.compile(r"(?<![\w'-])[A-Z][\w'-]{2,}")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*[-•]?\s*)$")
-
-
-def _figures(text: str) -> set[str]:
-    """Every figure in `text` in one spelling: digits as written ("2.000" -> "2000") and the values of
-    worded or scaled quantities ("dua" -> "2", "19 juta" -> "19000000")."""
-    from bot.numbers import find_quantities  # deferred: scoring alone does not need the number parser
-
-    found = set(_FIGURE.findall(normalise(answer_body(text))))
-    for quantity in find_quantities(text):
-        value = quantity.value
-        found.add(str(int(value)) if float(value).is_integer() else str(value))
-    return found
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words that do not open a sentence: the names a text states."""
-    return [m.group(0) for m in _NAME.finditer(text) if not _SENTENCE_START.search(text[: m.start()])]
-
 
 def unsupported_terms(answer: Answer) -> list[str]:
     """Figures and names the answer states in its own words (quotes aside) that neither the sentences it
@@ -169,17 +148,7 @@ def unsupported_terms(answer: Answer) -> list[str]:
     evidence = [c.quote for c in answer.citations] + [
         claim.quote for conflict in answer.conflicts for claim in conflict.claims
     ]
-    said = without_quotes(answer.text)
-    known_figures = set().union(*(_figures(text) for text in evidence)) if evidence else set()
-    words = {w.casefold() for text in [*evidence, answer.question] for w in _WORD.findall(text)}
-    missing = [f for f in sorted(_figures(said) - _figures(answer.question)) if f not in known_figures]
-    for name in dict.fromkeys(_names(said)):
-        folded = name.casefold()
-        # Close spellings count across languages (Jerman / Germany), short names must match exactly.
-        close = difflib.get_close_matches(folded, words, n=1, cutoff=0.75) if len(folded) >= 5 else []
-        if folded not in words and not close:
-            missing.append(name)
-    return missing
+    return unbound(without_quotes(answer.text), evidence, answer.question)
 
 
 # --- per item -------------------------------------------------------------------------------------------

@@ -374,3 +374,13 @@ def test_a_different_figure_does_not_corroborate(extractive: Answerer) -> None:
     # as if it said the same.
     assert "18" in body and "13" not in body and len(re.findall(r"\[\d+\]", body)) == 1
     assert "13" in note
+
+
+def test_a_name_the_cited_evidence_does_not_hold_is_sent_back(retriever: HybridRetriever) -> None:
+    model = ScriptedModel(
+        "Pasukan terjun payung itu dikirim oleh Jerman [1].",
+        "Pasukan terjun payung itu dikirim oleh Rusia [1].",
+    )
+    answer = Answerer(retriever, model).answer("Negara mana yang mengirim pasukan terjun payung?")
+    assert model.prompts[1][-1]["content"] == template("unsupported", "id")
+    assert answer.text.startswith("Pasukan terjun payung itu dikirim oleh Rusia [1]")
