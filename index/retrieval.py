@@ -29,6 +29,7 @@ import numpy as np
 import Stemmer
 
 from index.store import Hit, Store
+from index.vocabulary import StoryVocabulary
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
@@ -70,7 +71,7 @@ class Tokenizer:
     """Lower-case, number-aware, stopword-free, stemmed tokens for Indonesian (and plain English)."""
 
     def __init__(self) -> None:
-        self._stop = _stopwords()
+        self._stop = self.stopwords = _stopwords()
         self._stemmer = Stemmer.Stemmer("indonesian")
 
     def __call__(self, text: str) -> list[str]:
@@ -206,6 +207,7 @@ class HybridRetriever:
         self.tokenizer = tokenizer or Tokenizer()
         self._bm25: BM25Index | None = None
         self._members: dict[str, list[str]] = {}  # story -> its articles, read with the BM25 side
+        self._vocabulary = StoryVocabulary()
         self._built_at = -1
         self._vectors: dict[str, np.ndarray] = {}  # chunk id -> embedding, for candidates only BM25 found
         self._lock = Lock()
@@ -221,6 +223,14 @@ class HybridRetriever:
                     metas.append(_clean_metadata(meta))
                 self._bm25 = BM25Index(ids, texts, metas, self.tokenizer)
                 self._members = self.store.story_members()
+                story_of = {doc: story for story, docs in self._members.items() for doc in docs}
+                self._vocabulary = StoryVocabulary()
+                for text, meta in zip(texts, metas, strict=True):
+                    doc_id = str(meta.get("doc_id"))
+                    language = str(meta.get("language", ""))
+                    self._vocabulary.add(
+                        story_of.get(doc_id, doc_id), language, f"{meta.get('title', '')} {text}"
+                    )
                 self._vectors = {}
                 self._built_at = self.store.revision
             return self._bm25
@@ -256,6 +266,17 @@ class HybridRetriever:
         """story -> the ids of its articles, as of the BM25 side's last build."""
         self.bm25()
         return self._members
+
+    def absent_words(self, question: str, story: str, ignore: Collection[str] = ()) -> list[str]:
+        """The question's content words that no article of `story` uses (`ignore`: question words and the
+        like, which the caller knows per language)."""
+        self.bm25()
+        return self._vocabulary.absent(question, story, set(ignore) | self.tokenizer.stopwords)
+
+    def story_languages(self, story: str) -> set[str]:
+        """The languages the articles of `story` are written in."""
+        self.bm25()
+        return set(self._vocabulary.languages.get(story, set()))
 
     def retrieve(self, query: str, k: int = 8, within: Collection[str] | None = None) -> list[Hit]:
         """The best `k` chunks for `query` (of the articles `within`, when given), best first; `score` is

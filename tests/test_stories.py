@@ -143,3 +143,16 @@ def test_a_count_revised_later_is_answered_with_the_latest_figure_and_names_the_
     assert answer.text.startswith("33 orang tewas")
     assert "Laporan sebelumnya (Warta Timur, 2025-03-13) menyebut 26" in answer.text
     assert {c.doc_id for c in answer.citations} == {"toll-1", "toll-2"}
+
+
+def test_a_question_about_what_the_story_never_mentions_is_declined_saying_so(store: Store) -> None:
+    from bot.answer import Answerer
+
+    store.ingest([FLOOD_ID, ELECTION])
+    answerer = Answerer(HybridRetriever(store), None)
+    declined = answerer.answer("Mengapa bendungan di Sekar Wangi jebol?")
+    assert not declined.answered
+    assert "“bendungan”, “jebol”" in declined.text and "Banjir bandang landa" in declined.text
+    assert answerer.answer("Sungai apa yang meluap di Sekar Wangi?").answered
+    # An English question over Indonesian articles shares few words with them: not judged this way.
+    assert answerer.answer("Which river burst its banks in Sekar Wangi?").answered
