@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import grounding
+from bot.bound import figures
 from bot.citations import (
     align_citations,
     build_citations,
+    cited_numbers,
     clean_markers,
     corroborate,
     first_sentence,
@@ -25,21 +27,24 @@ from bot.citations import (
 from bot.claims import (
     asks_how_many,
     counted_asked,
+    counted_head,
     extract_claims,
     indonesian_words,
     mentions,
     predicates_in,
 )
-from bot.conflicts import describe_claim, describe_conflicts, find_conflicts
+from bot.conflicts import describe_claim, describe_conflicts, find_conflicts, topic
 from bot.evidence import SentenceVectors, format_evidence, select_evidence
 from bot.generation import Backend, GenerationError
-from bot.groups import group_of
+from bot.groups import group_of, group_terms
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
 from bot.schema import Answer, Claim, Conflict, Evidence, Language, Timings, Turn
+from bot.sources import counted_figures, disagreement
 from index.retrieval import HybridRetriever
 from index.store import Hit
+from index.vocabulary import forms, word_forms
 
 __all__ = ["AnswerOptions", "Answerer", "Turn"]
 
@@ -151,6 +156,8 @@ class Answerer:
         elif self._grounded(question, evidence, hits):
             claims = extract_claims(evidence)
             conflicts = self._conflicts(asked, evidence, claims)
+            if not conflicts:
+                conflicts = self._per_source(question, language, found.story, evidence)
             figure = self._stated_figure(question, asked, evidence, claims)
             text = (
                 describe_claim(figure, language) + _earlier(figure, claims, evidence, conflicts, language)
@@ -234,8 +241,11 @@ class Answerer:
         top = self._top(evidence)
         stated = [c for c in claims if c.predicate in asked and (c.doc_id, c.quote) in top]
         group = group_of(counted_asked(question))
+        head = counted_head(question)
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
             stated = [c for c in stated if group_of(c.counted) == group]
+        elif head:  # nor "Berapa ekor ternak yang mati?" by the people who died
+            stated = [c for c in stated if word_forms(c.counted) & forms(head)]
         # The latest report first: a toll counted again later supersedes the earlier count.
         published = _published(evidence)
         stated.sort(key=lambda c: published.get(c.doc_id, ""), reverse=True)
@@ -248,6 +258,40 @@ class Answerer:
             return [c for c in found if c.claims[0].predicate in asked]
         top = self._top(evidence)
         return [c for c in found if any((claim.doc_id, claim.quote) in top for claim in c.claims)]
+
+    def _per_source(
+        self, question: str, language: Language, story: str | None, evidence: list[Evidence]
+    ) -> list[Conflict]:
+        """The articles' own figures for what a "how many" question counts, each article read whole, when
+        they disagree; the sentences stating them join the evidence (in place), so the reply cites them."""
+        if story is None or not asks_how_many(question):
+            return []
+        ignore = words("question_words") | self.tokens.stopwords
+        clash = disagreement(counted_figures(question, self.retriever.story_chunks(story), ignore), language)
+        if not clash:
+            return []
+        numbers = {e.doc_id: e.n for e in evidence}
+        claims = []
+        for figure in clash:
+            claim, meta = figure.claim, figure.hit.metadata
+            n = numbers.setdefault(claim.doc_id, max(numbers.values(), default=0) + 1)
+            if not any(e.doc_id == claim.doc_id and e.start == figure.start for e in evidence):
+                evidence.append(
+                    Evidence(
+                        n=n,
+                        doc_id=claim.doc_id,
+                        title=str(meta.get("title", "")),
+                        source=meta.get("source") or None,
+                        url=meta.get("url") or None,
+                        published=meta.get("published") or None,
+                        text=claim.quote,
+                        start=figure.start,
+                        end=figure.end,
+                    )
+                )
+            claims.append(claim.model_copy(update={"n": n}))
+        claims.sort(key=lambda c: c.n or 0)
+        return [Conflict(topic=topic(claims, language), claims=claims)]
 
     def _top(self, evidence: list[Evidence]) -> set[tuple[str, str]]:
         """The best evidence sentences, as (article, sentence), that a claim must be in to count as stated."""
@@ -294,7 +338,11 @@ class Answerer:
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
             text = align_citations(cleaned, evidence, self.tokens, question)
-            if text is None or misattributed(text, evidence, grounding.actors(question), self.tokens):
+            if (
+                text is None
+                or misattributed(text, evidence, grounding.actors(question), self.tokens)
+                or not _counts_what_is_asked(question, text, evidence)
+            ):
                 problem = "unsupported"
             elif _bare(strip_quotes(text)) and attempt == 0:
                 problem = "bare"  # "19 juta [1]", "Pak Wibisono [1]" read as no answer: ask for a sentence
@@ -317,6 +365,23 @@ class Answerer:
         best = evidence[0]
         quoted = self.detector.detect(best.text)
         return f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
+
+
+def _counts_what_is_asked(question: str, text: str, evidence: Sequence[Evidence]) -> bool:
+    """For "how many X", whether every figure of the reply stands in a cited sentence that speaks of X (or
+    of X's group in any language): a toll is no answer to how many houses were damaged."""
+    head = counted_head(question)
+    if not head:
+        return True
+    group = group_of(head)
+    terms = set(group_terms(group)) if group else {head}
+    wanted = set().union(*(forms(term) for term in terms))
+    cited = set(cited_numbers(text))
+    sentences = [e.text for e in evidence if e.n in cited]
+    return all(
+        any(figure in figures(s) and word_forms(s) & wanted for s in sentences)
+        for figure in figures(strip_quotes(text)) - figures(question)
+    )
 
 
 def _published(evidence: Sequence[Evidence]) -> dict[str, str]:

@@ -127,7 +127,7 @@ _PRONOUNS = words("attribution.pronouns")
 COMMON_SOURCES = words("attribution.common_sources")
 
 
-def _attribution(sentence: str) -> str | None:
+def attribution_of(sentence: str) -> str | None:
     for number, pattern in enumerate(_ATTRIBUTION):
         match = pattern.search(sentence)
         if not match:
@@ -211,7 +211,7 @@ def _sentence_claims(sentence: str, evidence: Evidence) -> list[Claim]:
     starts = {t.start: i for i, t in enumerate(tokens)}
     ends = {t.end: i + 1 for i, t in enumerate(tokens)}
     language = sentence_language(sentence)
-    attribution = _attribution(sentence)
+    attribution = attribution_of(sentence)
     claims: list[Claim] = []
     previous: list[str] = []
     quantities = find_quantities(sentence)
@@ -269,6 +269,19 @@ _HOW_MANY = re.compile(rf"\b{alternatives('how_many')}\b(.*)", re.IGNORECASE)
 def asks_how_many(question: str) -> bool:
     """Whether the question asks for a quantity ("berapa", "how many"), not a date or a name."""
     return bool(_HOW_MANY.search(question))
+
+
+def counted_head(question: str) -> str:
+    """The first word of what a "how many" question counts, past "jumlah" and classifiers: "Berapa rumah
+    yang rusak?" -> "rumah", "How many vehicles was the ferry carrying?" -> "vehicles"; "" for none."""
+    asking = words("how_many") | words("question_words")
+    asked = [w for w in counted_asked(question).split() if w not in asking]
+    ends = words("skip") | words("phrase_end")
+    # "Berapa orang yang berada di kapal?" counts people: a classifier before "yang" is the whole phrase.
+    if asked and asked[0] in _CLASSIFIERS and (len(asked) == 1 or asked[1] in ends):
+        return asked[0]
+    nouns = [w for w in asked if w not in _CLASSIFIERS and w not in ends]
+    return nouns[0] if nouns else ""
 
 
 def counted_asked(question: str) -> str:

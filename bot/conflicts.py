@@ -63,7 +63,7 @@ def _interval(claim: Claim) -> tuple[float, float]:
     return low, high
 
 
-def _comparable(a: Claim, b: Claim) -> bool:
+def comparable(a: Claim, b: Claim) -> bool:
     """Two figures that should agree if both reports are right: other articles, same day, not an update."""
     if a.doc_id == b.doc_id:
         return False
@@ -76,7 +76,7 @@ def _comparable(a: Claim, b: Claim) -> bool:
     return True
 
 
-def _incompatible(a: Claim, b: Claim) -> bool:
+def incompatible(a: Claim, b: Claim) -> bool:
     (low_a, high_a), (low_b, high_b) = _interval(a), _interval(b)
     return high_a < low_b or high_b < low_a
 
@@ -105,7 +105,7 @@ def find_conflicts(claims: Sequence[Claim], similar: Similar | None = None) -> l
         clashing = {
             k
             for i, j in itertools.combinations(members, 2)
-            if _comparable(claims[i], claims[j]) and _incompatible(claims[i], claims[j])
+            if comparable(claims[i], claims[j]) and incompatible(claims[i], claims[j])
             for k in (i, j)
         }
         if not clashing:
@@ -114,10 +114,10 @@ def find_conflicts(claims: Sequence[Claim], similar: Similar | None = None) -> l
         shown = [
             claims[i]
             for i in members
-            if i in clashing or any(_comparable(claims[i], claims[k]) for k in clashing)
+            if i in clashing or any(comparable(claims[i], claims[k]) for k in clashing)
         ]
         shown = _unique(sorted(shown, key=lambda c: (c.n if c.n is not None else 1 << 30, c.doc_id)))
-        conflicts.append(Conflict(topic=_topic(shown, sentence_language(shown[0].quote)), claims=shown))
+        conflicts.append(Conflict(topic=topic(shown, sentence_language(shown[0].quote)), claims=shown))
     return conflicts
 
 
@@ -241,9 +241,10 @@ def _counted_in(claims: Sequence[Claim], language: str) -> str:
     return label(group_of(claims[0].counted), language) or claims[0].counted
 
 
-def _topic(claims: Sequence[Claim], language: str) -> str:
+def topic(claims: Sequence[Claim], language: str) -> str:
     """ "anggota pasukan keamanan tewas" / "security force members killed", in `language`."""
-    return f"{_counted_in(claims, language)} {predicate_word(claims[0].predicate, language)}"
+    predicate = predicate_word(claims[0].predicate, language) if claims[0].predicate else ""
+    return f"{_counted_in(claims, language)} {predicate}".strip()
 
 
 def _figure(claim: Claim, language: str) -> str:
@@ -277,7 +278,7 @@ def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:
         for position, claim in enumerate(conflict.claims):
             part = _figure(claim, lang)
             if position == 0:
-                part += " " + _topic(conflict.claims, lang)
+                part += " " + topic(conflict.claims, lang)
             if claim.attribution:
                 part += f" {phrases['according_to']} {_source(claim, lang)}"
             if claim.n is not None:

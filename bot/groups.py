@@ -52,6 +52,11 @@ def group_of(counted: str) -> str | None:
     return "+".join(sorted(groups)) or None
 
 
+def group_terms(group: str) -> frozenset[str]:
+    """The words of every phrase the lexicon places in `group`, in all languages."""
+    return frozenset(word for key, name in _GROUP_KEYS if name == group for word in key)
+
+
 def label(group: str | None, language: str) -> str | None:
     """How the group is named in `language` ("security", "en": "security force members"), if it has a name."""
     found = lexicon(resolve(language)).get(f"groups.{group}.label") if group else None

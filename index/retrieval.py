@@ -239,6 +239,14 @@ class HybridRetriever:
         meta = index.metadata[row]
         return Hit(index.ids[row], str(meta.get("doc_id")), index.texts[row], score, meta)
 
+    def story_chunks(self, story: str) -> list[Hit]:
+        """Every chunk of the articles of `story`, in store order (score 0), to read each article whole."""
+        index = self.bm25()
+        docs = set(self._members.get(story, [story]))
+        return [
+            self._bm25_hit(index, row, 0.0) for row, m in enumerate(index.metadata) if m.get("doc_id") in docs
+        ]
+
     def bm25_search(self, query: str, k: int) -> list[Hit]:
         index = self.bm25()
         return [self._bm25_hit(index, row, score) for row, score in index.search(query, k)]

@@ -13,25 +13,30 @@ _WORD = re.compile(r"[^\W\d_]+")
 MIN_LENGTH = 4
 
 
+_ENGLISH, _INDONESIAN = Stemmer.Stemmer("english"), Stemmer.Stemmer("indonesian")
+
+
+def forms(word: str) -> set[str]:
+    """The word lower-cased and its stems; Indonesian is stemmed twice ("berpenduduk" -> "duduk")."""
+    word = word.lower()
+    once = _INDONESIAN.stemWord(word)
+    return {word, _ENGLISH.stemWord(word), once, _INDONESIAN.stemWord(once)}
+
+
+def word_forms(text: str) -> set[str]:
+    """Every form of every word of `text`."""
+    return {form for word in set(_WORD.findall(text)) for form in forms(word)}
+
+
 class StoryVocabulary:
     """Each story's words (lower-cased, English- and Indonesian-stemmed) and the languages of its articles."""
 
     def __init__(self) -> None:
-        self._stemmers = (Stemmer.Stemmer("english"), Stemmer.Stemmer("indonesian"))
         self.words: dict[str, set[str]] = {}
         self.languages: dict[str, set[str]] = {}
 
-    def forms(self, word: str) -> set[str]:
-        """The word and its stems; Indonesian is stemmed twice ("berpenduduk" -> "duduk")."""
-        word = word.lower()
-        english, indonesian = self._stemmers
-        once = indonesian.stemWord(word)
-        return {word, english.stemWord(word), once, indonesian.stemWord(once)}
-
     def add(self, story: str, language: str, text: str) -> None:
-        words = self.words.setdefault(story, set())
-        for word in set(_WORD.findall(text)):
-            words |= self.forms(word)
+        self.words.setdefault(story, set()).update(word_forms(text))
         self.languages.setdefault(story, set()).add(language)
 
     def absent(self, question: str, story: str, ignore: Collection[str] = ()) -> list[str]:
@@ -39,6 +44,4 @@ class StoryVocabulary:
         of `story` uses in any form."""
         known = self.words.get(story, set())
         words: Iterable[str] = dict.fromkeys(_WORD.findall(question))
-        return [
-            w for w in words if len(w) >= MIN_LENGTH and w.lower() not in ignore and not self.forms(w) & known
-        ]
+        return [w for w in words if len(w) >= MIN_LENGTH and w.lower() not in ignore and not forms(w) & known]

@@ -156,3 +156,80 @@ def test_a_question_about_what_the_story_never_mentions_is_declined_saying_so(st
     assert answerer.answer("Sungai apa yang meluap di Sekar Wangi?").answered
     # An English question over Indonesian articles shares few words with them: not judged this way.
     assert answerer.answer("Which river burst its banks in Sekar Wangi?").answered
+
+
+class _Replies:
+    """A model that answers each call with the next scripted reply."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+
+    def generate(self, messages, **_: object) -> str:
+        return self.replies.pop(0)
+
+
+def test_a_figure_about_another_count_is_no_answer_to_how_many(store: Store) -> None:
+    from bot.answer import Answerer
+
+    houses = Article(
+        id="houses",
+        title="Banjir Sekar Wangi",
+        story="sekar-wangi",
+        text="Banjir bandang di Kabupaten Sekar Wangi menewaskan 26 orang, kata BPBD.\n"
+        "Sebanyak 1.150 rumah rusak berat di lima desa, menurut Dinas Pekerjaan Umum.",
+    )
+    store.ingest([houses])
+    retriever = HybridRetriever(store)
+    # The toll stands in the evidence, but not beside houses: sent back, then the articles lack it.
+    answer = Answerer(retriever, _Replies("26 rumah rusak [1].", "Ada 26 rumah yang rusak [1].")).answer(
+        "Berapa rumah yang rusak akibat banjir di Sekar Wangi?"
+    )
+    assert not answer.answered
+    answer = Answerer(retriever, _Replies("Sebanyak 1.150 rumah rusak berat [1].")).answer(
+        "Berapa rumah yang rusak akibat banjir di Sekar Wangi?"
+    )
+    assert answer.answered and answer.text.startswith("Sebanyak 1.150 rumah rusak berat [1]")
+
+
+def test_articles_giving_different_counts_of_what_is_asked_are_reported_as_differing(store: Store) -> None:
+    from bot.answer import Answerer
+
+    agency = Article(
+        id="houses-agency",
+        title="Banjir Sekar Wangi: ribuan rumah rusak",
+        published="2025-03-13",
+        story="sekar-wangi",
+        language="id",
+        text="Banjir bandang melanda lima desa di Kabupaten Sekar Wangi.\n"
+        "BPBD Sekar Wangi mencatat 1.150 rumah rusak akibat banjir itu.",
+    )
+    works = Article(
+        id="houses-works",
+        title="Sekar Wangi counts flood damage",
+        published="2025-03-13",
+        story="sekar-wangi",
+        language="en",
+        text="The public works office in Sekar Wangi said inspectors had counted 860 damaged houses.\n"
+        "The office said repairs would begin next month.",
+    )
+    earlier = Article(
+        id="houses-first",
+        title="Banjir Sekar Wangi",
+        published="2025-03-10",
+        story="sekar-wangi",
+        language="id",
+        text="Data awal BPBD Sekar Wangi mencatat 340 rumah rusak.",
+    )
+    store.ingest([agency, works, earlier, ELECTION])
+    answer = Answerer(HybridRetriever(store), None).answer(
+        "Berapa rumah yang rusak akibat banjir di Sekar Wangi?"
+    )
+    assert len(answer.conflicts) == 1
+    # The same day's two counts disagree; the first count, three days before, is news that moved on.
+    assert {c.doc_id: c.value for c in answer.conflicts[0].claims} == {
+        "houses-agency": 1150,
+        "houses-works": 860,
+    }
+    assert {c.doc_id for c in answer.citations} >= {"houses-agency", "houses-works"}
