@@ -43,6 +43,7 @@ class SourceFigure:
     hit: Hit
     start: int  # the sentence's span in its article
     end: int
+    events: frozenset[str] = frozenset()  # what the words around the figure say happened (killed...)
 
 
 def _counted_word(sentence: str, wanted: set[str]) -> tuple[Quantity, str, str] | None:
@@ -104,7 +105,8 @@ def counted_figures(
                 doc_id=hit.doc_id,
                 quote=sentence,
             )
-            best[hit.doc_id] = (score, SourceFigure(claim, hit, start, end))
+            events = frozenset(predicates_in(near))
+            best[hit.doc_id] = (score, SourceFigure(claim, hit, start, end, events))
     return [figure for _, figure in best.values()]
 
 
@@ -121,7 +123,8 @@ def disagreement(figures: Sequence[SourceFigure], language: str) -> list[SourceF
     for i, a in enumerate(figures):
         for b in figures[i + 1 :]:
             if (
-                comparable(a.claim, b.claim)
+                a.events == b.events  # "200 pengunjuk rasa berkumpul" is not "puluhan demonstran tewas"
+                and comparable(a.claim, b.claim)
                 and incompatible(a.claim, b.claim)
                 and _days_apart(a.claim, b.claim, published) < SAME_NEWS_DAYS
             ):

@@ -224,13 +224,7 @@ class HybridRetriever:
                 self._bm25 = BM25Index(ids, texts, metas, self.tokenizer)
                 self._members = self.store.story_members()
                 story_of = {doc: story for story, docs in self._members.items() for doc in docs}
-                self._vocabulary = StoryVocabulary()
-                for text, meta in zip(texts, metas, strict=True):
-                    doc_id = str(meta.get("doc_id"))
-                    language = str(meta.get("language", ""))
-                    self._vocabulary.add(
-                        story_of.get(doc_id, doc_id), language, f"{meta.get('title', '')} {text}"
-                    )
+                self._vocabulary = self._read_vocabulary(texts, metas, story_of)
                 self._vectors = {}
                 self._built_at = self.store.revision
             return self._bm25
@@ -275,11 +269,27 @@ class HybridRetriever:
         self.bm25()
         return self._members
 
-    def absent_words(self, question: str, story: str, ignore: Collection[str] = ()) -> list[str]:
-        """The question's content words that no article of `story` uses (`ignore`: question words and the
-        like, which the caller knows per language)."""
+    @staticmethod
+    def _read_vocabulary(texts: list[str], metas: list[dict], story_of: dict[str, str]) -> StoryVocabulary:
+        articles: dict[str, list[str]] = {}
+        languages: dict[str, str] = {}
+        for text, meta in zip(texts, metas, strict=True):
+            doc_id = str(meta.get("doc_id"))
+            articles.setdefault(doc_id, [str(meta.get("title", ""))]).append(text)
+            languages[doc_id] = str(meta.get("language", ""))
+        vocabulary = StoryVocabulary()
+        for doc_id, parts in articles.items():
+            vocabulary.add(story_of.get(doc_id, doc_id), languages[doc_id], " ".join(parts))
+        return vocabulary
+
+    def absent_words(
+        self, question: str, story: str, ignore: Collection[str] = (), rarer_than: float = 1.0
+    ) -> list[str]:
+        """The question's content words that no article of `story` uses and fewer than `rarer_than` of all
+        articles do (`ignore`: question words and the like, which the caller knows per language)."""
         self.bm25()
-        return self._vocabulary.absent(question, story, set(ignore) | self.tokenizer.stopwords)
+        stop = set(ignore) | self.tokenizer.stopwords
+        return self._vocabulary.absent(question, story, stop, rarer_than)
 
     def story_languages(self, story: str) -> set[str]:
         """The languages the articles of `story` are written in."""

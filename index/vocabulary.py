@@ -4,6 +4,7 @@ the story never mentions ("Mengapa bendungan jebol?" asked of a flood story that
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable
 
 import Stemmer
@@ -34,14 +35,33 @@ class StoryVocabulary:
     def __init__(self) -> None:
         self.words: dict[str, set[str]] = {}
         self.languages: dict[str, set[str]] = {}
+        self.articles = 0
+        self._df: Counter[str] = Counter()  # in how many articles each form occurs
 
     def add(self, story: str, language: str, text: str) -> None:
-        self.words.setdefault(story, set()).update(word_forms(text))
+        """One whole article of `story`."""
+        found = word_forms(text)
+        self.words.setdefault(story, set()).update(found)
         self.languages.setdefault(story, set()).add(language)
+        self.articles += 1
+        self._df.update(found)
 
-    def absent(self, question: str, story: str, ignore: Collection[str] = ()) -> list[str]:
-        """The question's content words (not in `ignore`, at least `MIN_LENGTH` letters) that no article
-        of `story` uses in any form."""
+    def share(self, word: str) -> float:
+        """The share of all articles that use `word` in some form: how ordinary a word it is."""
+        return max(self._df.get(form, 0) for form in forms(word)) / max(self.articles, 1)
+
+    def absent(
+        self, question: str, story: str, ignore: Collection[str] = (), rarer_than: float = 1.0
+    ) -> list[str]:
+        """The question's content words (not in `ignore`, at least `MIN_LENGTH` letters, used by fewer than
+        `rarer_than` of all articles) that no article of `story` uses in any form."""
         known = self.words.get(story, set())
         words: Iterable[str] = dict.fromkeys(_WORD.findall(question))
-        return [w for w in words if len(w) >= MIN_LENGTH and w.lower() not in ignore and not forms(w) & known]
+        return [
+            w
+            for w in words
+            if len(w) >= MIN_LENGTH
+            and w.lower() not in ignore
+            and not forms(w) & known
+            and self.share(w) < rarer_than
+        ]
