@@ -283,13 +283,12 @@ class HybridRetriever:
         return vocabulary
 
     def absent_words(
-        self, question: str, story: str, ignore: Collection[str] = (), rarer_than: float = 1.0
+        self, question: str, story: str, language: str, ignore: Collection[str] = ()
     ) -> list[str]:
-        """The question's content words that no article of `story` uses and fewer than `rarer_than` of all
-        articles do (`ignore`: question words and the like, which the caller knows per language)."""
+        """The question's less ordinary content words that no article of `story` uses (`ignore`: question
+        words and the like, which the caller knows per language)."""
         self.bm25()
-        stop = set(ignore) | self.tokenizer.stopwords
-        return self._vocabulary.absent(question, story, stop, rarer_than)
+        return self._vocabulary.absent(question, story, language, set(ignore) | self.tokenizer.stopwords)
 
     def story_languages(self, story: str) -> set[str]:
         """The languages the articles of `story` are written in."""
