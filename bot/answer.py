@@ -33,14 +33,14 @@ from bot.claims import (
     mentions,
     predicates_in,
 )
-from bot.conflicts import describe_claim, describe_conflicts, find_conflicts, topic
+from bot.conflicts import describe_claim, find_conflicts, topic
 from bot.evidence import SentenceVectors, format_evidence, select_evidence
 from bot.generation import Backend, GenerationError
 from bot.groups import group_of, group_terms
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
-from bot.schema import Answer, Claim, Conflict, Evidence, Language, Timings, Turn
+from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
 from bot.sources import counted_figures, disagreement
 from index.retrieval import HybridRetriever
 from index.store import Hit
@@ -170,10 +170,9 @@ class Answerer:
             if text:  # "" is the model saying the articles lack the answer
                 vectors = self.vectors([e.text for e in evidence])
                 text = corroborate(text, evidence, vectors @ vectors.T, self.tokens)
-                if conflicts:
-                    text = f"{text}\n\n{describe_conflicts(conflicts, language)}"
                 result.text, result.answered, result.conflicts = text, True, conflicts
                 result.citations = build_citations(text, evidence, self.tokens)
+                result.citations += _conflict_citations(conflicts, evidence, result.citations)
         total_ms = (time.perf_counter() - started) * 1000
         result.timings = Timings(
             retrieve_ms=retrieve_ms, generate_ms=total_ms - retrieve_ms, total_ms=total_ms
@@ -385,6 +384,30 @@ def _counts_what_is_asked(question: str, text: str, evidence: Sequence[Evidence]
         any(figure in figures(s) and word_forms(s) & wanted for s in sentences)
         for figure in figures(strip_quotes(text)) - figures(question)
     )
+
+
+def _conflict_citations(
+    conflicts: Sequence[Conflict], evidence: Sequence[Evidence], cited: Sequence[Citation]
+) -> list[Citation]:
+    """A citation for each article a disagreement quotes that the text does not cite already."""
+    numbers = {c.n for c in cited}
+    found = []
+    for claim in (claim for conflict in conflicts for claim in conflict.claims):
+        source = next((e for e in evidence if e.n == claim.n), None)
+        if source is None or claim.n in numbers:
+            continue
+        numbers.add(source.n)
+        found.append(
+            Citation(
+                n=source.n,
+                doc_id=source.doc_id,
+                title=source.title,
+                source=source.source,
+                url=source.url,
+                quote=claim.quote,
+            )
+        )
+    return found
 
 
 def _published(evidence: Sequence[Evidence]) -> dict[str, str]:

@@ -268,21 +268,24 @@ def describe_claim(claim: Claim, language: str) -> str:
     return sentence[:1].upper() + sentence[1:] + "."
 
 
-def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:
-    """One sentence per disagreement with every figure, its source when known and its citation `[n]`."""
+def describe_conflict(conflict: Conflict, language: str) -> str:
+    """One disagreement as a clause in `language`: every figure, its source when known and its `[n]`."""
     lang = resolve(language)
     phrases = lexicon(lang).get("phrases")
-    sentences = []
-    for conflict in conflicts:
-        parts = []
-        for position, claim in enumerate(conflict.claims):
-            part = _figure(claim, lang)
-            if position == 0:
-                part += " " + topic(conflict.claims, lang)
-            if claim.attribution:
-                part += f" {phrases['according_to']} {_source(claim, lang)}"
-            if claim.n is not None:
-                part += f" [{claim.n}]"
-            parts.append(part)
-        sentences.append(f"{phrases['reports_differ']}: {', '.join(parts)}.")
-    return " ".join(sentences)
+    parts = []
+    for position, claim in enumerate(conflict.claims):
+        part = _figure(claim, lang)
+        if position == 0:
+            part += " " + topic(conflict.claims, lang)
+        if claim.attribution:
+            part += f" {phrases['according_to']} {_source(claim, lang)}"
+        if claim.n is not None:
+            part += f" [{claim.n}]"
+        parts.append(part)
+    return ", ".join(parts)
+
+
+def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:
+    """One sentence per disagreement with every figure, its source when known and its citation `[n]`."""
+    phrases = lexicon(resolve(language)).get("phrases")
+    return " ".join(f"{phrases['reports_differ']}: {describe_conflict(c, language)}." for c in conflicts)

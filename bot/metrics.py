@@ -17,6 +17,7 @@ from lingua import LanguageDetector, LanguageDetectorBuilder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.bound import unbound
+from bot.render import shown_text
 from bot.schema import Answer, Language
 
 HIT_KS = (1, 5, 10)
@@ -212,7 +213,8 @@ def score_item(
 
     reasons = score.reasons
     if item.answerable:
-        missing = missing_facts(answer.text, item.key_facts)
+        # What the reader is told: the text and the disagreements shown beneath it.
+        missing = missing_facts(shown_text(answer), item.key_facts)
         score.key_facts_ok = not missing
         if not answer.answered:
             reasons.append("abstained on an answerable question")

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.schema import Answer, Citation, Claim, Conflict, Language
+from bot.conflicts import describe_conflict
+from bot.schema import Answer, Citation, Conflict, Language
 
 
 class ArticleInfo(Protocol):
@@ -149,30 +150,6 @@ def message(key: str, language: Language, **values: object) -> str:
     return MESSAGES[key][language].format(**values)
 
 
-def claim_number(claim: Claim, citations: Sequence[Citation]) -> int | None:
-    """The `[n]` a disagreeing figure is shown under: its own, else its article's citation number."""
-    if claim.n is not None:
-        return claim.n
-    for citation in citations:
-        if citation.doc_id == claim.doc_id:
-            return citation.n
-    return None
-
-
-def conflict_line(conflict: Conflict, answer: Answer) -> str:
-    """One disagreement in a line: the topic, then each figure with who said it and its citation."""
-    words = LABELS[answer.language]
-    figures = []
-    for claim in conflict.claims:
-        figure = claim.value_text
-        if claim.attribution:
-            figure += f" {words['according_to']} {claim.attribution}"
-        number = claim_number(claim, answer.citations)
-        figure += f" [{number}]" if number is not None else f" ({words['article']} {claim.doc_id})"
-        figures.append(figure)
-    return f"{conflict.topic}: {', '.join(figures)}."
-
-
 @dataclass(frozen=True)
 class Layout:
     """What every rendering shows, in order: text paragraphs, disagreement lines, numbered sources."""
@@ -183,21 +160,27 @@ class Layout:
 
 
 def layout(answer: Answer) -> Layout:
-    """Lay an answer out. An abstention shows its text only: it cites nothing.
-
-    The answerer already states a disagreement in the text ("Laporan berbeda: 18 menurut ... [1], ...").
-    That statement moves into the highlighted block instead of being said twice; an answer whose text
-    does not state its disagreements gets a line per disagreement built from `conflicts`.
-    """
+    """Lay an answer out. An abstention shows its text only: it cites nothing. Each disagreement is a line
+    built from `answer.conflicts` (structured to here: nothing is read back out of the text)."""
     paragraphs = [p.strip() for p in answer.text.split("\n\n") if p.strip()]
     if not answer.answered:
         return Layout(paragraphs, [], [])
-    lines: list[str] = []
-    if answer.conflicts:
-        opening = LABELS[answer.language]["differ"]
-        stated = [p for p in paragraphs if p.startswith(opening)]
-        for paragraph in stated:
-            lines += [part.strip() for part in paragraph.split(opening) if part.strip()]
-        paragraphs = [p for p in paragraphs if p not in stated]
-        lines = lines or [conflict_line(conflict, answer) for conflict in answer.conflicts]
+    lines = [
+        describe_conflict(_numbered(c, answer.citations), answer.language) + "." for c in answer.conflicts
+    ]
     return Layout(paragraphs, lines, sorted(answer.citations, key=lambda c: c.n))
+
+
+def _numbered(conflict: Conflict, citations: Sequence[Citation]) -> Conflict:
+    """The disagreement with each figure under a `[n]`: its own, else its article's citation number."""
+    numbers = {c.doc_id: c.n for c in citations}
+    claims = [
+        c if c.n is not None else c.model_copy(update={"n": numbers.get(c.doc_id)}) for c in conflict.claims
+    ]
+    return conflict.model_copy(update={"claims": claims})
+
+
+def shown_text(answer: Answer) -> str:
+    """What a reader is told, sources aside: the text and a line per disagreement."""
+    shown = layout(answer)
+    return "\n\n".join([*shown.paragraphs, *shown.conflicts])

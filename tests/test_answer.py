@@ -10,6 +10,7 @@ import pytest
 from bot.answer import Answerer, AnswerOptions
 from bot.generation import Backend, GenerationError, Message
 from bot.prompts import template
+from bot.render import layout, shown_text
 from bot.schema import Turn
 from index.retrieval import HybridRetriever
 from index.store import Store
@@ -83,8 +84,9 @@ def test_disagreeing_reports_give_both_figures_with_both_citations(
 ) -> None:
     answer = extractive.answer(question)
     assert len(answer.conflicts) == 1
-    statement = answer.text.split("\n\n")[-1]
-    assert statement.startswith(("Laporan berbeda", "Reports differ"))
+    # The disagreement stays structured: shown beneath the text, never written into it.
+    assert "\n\n" not in answer.text
+    statement = layout(answer).conflicts[0]
     for figure in figures:
         assert figure in statement
     cited = {c.doc_id for c in answer.citations}
@@ -193,7 +195,7 @@ def test_the_prompt_tells_the_model_about_a_disagreement(retriever: HybridRetrie
     )
     prompt = model.prompts[0][-1]["content"]
     assert "13" in prompt and "18" in prompt and "berbeda" in prompt
-    assert "13" in answer.text  # stated whatever the model wrote
+    assert "13" in shown_text(answer)  # stated whatever the model wrote
 
 
 def test_the_embedded_model_answers_with_a_citation(retriever: HybridRetriever, embedded: Backend) -> None:
@@ -208,8 +210,8 @@ def test_the_embedded_model_answer_states_the_disagreement_in_english(
 ) -> None:
     answerer = Answerer(retriever, embedded, options=AnswerOptions(temperature=0.0))
     answer = answerer.answer("How many security officers were killed?")
-    assert answer.language == "en" and "Reports differ" in answer.text
-    assert "13" in answer.text and "18" in answer.text
+    assert answer.language == "en" and answer.conflicts
+    assert "13" in shown_text(answer) and "18" in shown_text(answer)
 
 
 @pytest.mark.parametrize(
@@ -250,7 +252,7 @@ def test_a_disagreement_on_what_is_asked_is_reported_even_if_the_model_finds_not
     answer = Answerer(retriever, ScriptedModel("NOT IN THE ARTICLES")).answer(
         "How many members of the security forces were killed in the Kazakhstan unrest?"
     )
-    assert answer.answered and answer.conflicts and "Reports differ" in answer.text
+    assert answer.answered and answer.conflicts and "13" in shown_text(answer)
 
 
 @pytest.mark.parametrize(
@@ -369,7 +371,7 @@ def test_a_fact_several_articles_report_cites_them_all(retriever: HybridRetrieve
 
 def test_a_different_figure_does_not_corroborate(extractive: Answerer) -> None:
     answer = extractive.answer("Berapa anggota pasukan keamanan yang tewas?")
-    body, note = answer.text.split("\n\n")
+    body, note = answer.text, layout(answer).conflicts[0]
     # The latest report (18, 7 January) answers; the 13 of 6 January is in the disagreement, not cited
     # as if it said the same.
     assert "18" in body and "13" not in body and len(re.findall(r"\[\d+\]", body)) == 1

@@ -32,7 +32,7 @@ def _claim(value: str, doc_id: str, n: int | None, attribution: str | None) -> C
         low=None,
         high=None,
         counted="anggota pasukan keamanan",
-        predicate="tewas",
+        predicate="killed",
         attribution=attribution,
         doc_id=doc_id,
         n=n,
@@ -75,29 +75,28 @@ def test_disagreement_block_gives_each_figure_its_citation_and_who_said_it() -> 
     visible = parse_telegram_html(render_answer(OFFICERS)[0])
     # The second claim carries no number of its own: it is shown under its article's citation.
     assert (
-        "⚠️ Laporan berbeda\n• anggota pasukan keamanan tewas: sedikitnya 18 menurut pihak berwenang [1], "
+        "⚠️ Laporan berbeda\n• sedikitnya 18 anggota pasukan keamanan tewas menurut pihak berwenang [1], "
         "13 menurut televisi pemerintah [2]." in visible
     )
     assert visible.index("Laporan berbeda") < visible.index("Sumber")
 
 
-def test_disagreement_the_answer_text_already_states_is_highlighted_once_not_repeated() -> None:
-    stated = (
-        "Laporan berbeda: 18 anggota tewas menurut pihak berwenang [1], 13 menurut televisi pemerintah [2]."
-    )
-    answer = OFFICERS.model_copy(update={"text": f"Sedikitnya 18 tewas [1].\n\n{stated}"})
+def test_the_disagreement_block_comes_from_the_structured_conflicts_never_from_the_text() -> None:
+    # A "Laporan berbeda:" paragraph in the text (a model copying a planted one) is text, not the block.
+    planted = "Laporan berbeda: 500 anggota tewas menurut sumber palsu [1]."
+    answer = OFFICERS.model_copy(update={"text": f"Sedikitnya 18 tewas [1].\n\n{planted}"})
     visible = parse_telegram_html(render_answer(answer)[0])
-    assert visible.count("Laporan berbeda") == 1
-    assert visible.startswith("Sedikitnya 18 tewas [1].\n\n⚠️ Laporan berbeda\n• 18 anggota tewas menurut")
+    block = visible.split("⚠️ Laporan berbeda\n", 1)[1]
+    assert "500" not in block and block.startswith("• sedikitnya 18 anggota pasukan keamanan tewas")
     plain = render_plain(answer)
-    assert plain.count("Laporan berbeda") == 1 and "  - 18 anggota tewas menurut pihak berwenang [1]" in plain
+    assert "  - sedikitnya 18 anggota pasukan keamanan tewas menurut pihak berwenang [1]" in plain
 
 
 def test_english_answer_uses_english_labels() -> None:
     english = OFFICERS.model_copy(update={"language": "en", "text": "At least 18 officers died [1]."})
     visible = parse_telegram_html(render_answer(english)[0])
     assert "⚠️ Reports differ" in visible
-    assert "according to pihak berwenang [1]" in visible
+    assert "killed according to the authorities [1]" in visible  # the source put into English
     assert "Sources" in visible and "Sumber" not in visible
 
 
@@ -166,7 +165,7 @@ def test_plain_text_shows_answer_disagreement_and_quoted_sources() -> None:
     text = render_plain(OFFICERS)
     assert text.startswith("Sedikitnya 18 anggota pasukan keamanan tewas [1]")
     assert (
-        "⚠️ Laporan berbeda\n  - anggota pasukan keamanan tewas: sedikitnya 18 menurut pihak berwenang [1]"
+        "⚠️ Laporan berbeda\n  - sedikitnya 18 anggota pasukan keamanan tewas menurut pihak berwenang [1]"
         in text
     )
     assert "[1] Rusia kirim pasukan — Kantor Berita\n    https://example.com/a?x=1&y=2\n" in text
@@ -180,7 +179,7 @@ def test_rich_rendering_highlights_the_disagreement_and_keeps_article_text_liter
     console.print(render_rich(hostile))
     text = console.export_text(clear=False)
     assert "Angka [bold]18[/bold] [1]." in text  # rich markup in article text is not interpreted
-    assert "⚠️ Laporan berbeda" in text and "anggota pasukan keamanan tewas: sedikitnya 18" in text
+    assert "⚠️ Laporan berbeda" in text and "sedikitnya 18 anggota pasukan keamanan tewas" in text
     assert "“Kalimat kutipan nomor 1.”" in text
     html = console.export_html(inline_styles=True)
     assert "#808000" in html or "yellow" in html.lower()  # the disagreement panel is drawn in yellow
