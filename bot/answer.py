@@ -20,6 +20,7 @@ from bot.citations import (
     build_citations,
     cited_numbers,
     clean_markers,
+    closest,
     corroborate,
     first_sentence,
     misattributed,
@@ -346,7 +347,9 @@ class Answerer:
                 or not _counts_what_is_asked(question, text, evidence)
             ):
                 problem = "unsupported"
-            elif _bare(strip_quotes(text)) and attempt == 0:
+            elif _bare(strip_quotes(text)):
+                if attempt == 1:  # still bare: the sentence it rests on, quoted, says it in full
+                    return self._extractive(language, evidence, resting=text)
                 problem = "bare"  # "19 juta [1]", "Pak Wibisono [1]" read as no answer: ask for a sentence
             elif sum(w.islower() for w in _WORDS.findall(strip_quotes(text))) < 3:
                 return text  # names and figures ("Jerman, Prancis dan Belanda [1]") are in no language
@@ -363,10 +366,16 @@ class Answerer:
             return ""  # a figure the articles do not state twice: they do not give it
         return None
 
-    def _extractive(self, language: Language, evidence: list[Evidence]) -> str:
+    def _extractive(self, language: Language, evidence: list[Evidence], resting: str = "") -> str:
+        """The best evidence sentence quoted, or the one a bare reply (`resting`: "26 orang [1]") rests on
+        after that reply."""
         best = evidence[0]
+        if resting:
+            cited = set(cited_numbers(resting))
+            best = closest(resting, [e for e in evidence if e.n in cited] or evidence, self.tokens)
         quoted = self.detector.detect(best.text)
-        return f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
+        lead = f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
+        return f"{clean_markers(resting, set()).rstrip(' .,;')}. {lead}" if resting else lead
 
 
 def _counts_what_is_asked(question: str, text: str, evidence: Sequence[Evidence]) -> bool:

@@ -86,7 +86,7 @@ def build_citations(
         candidates = [e for e in evidence if e.n == n]
         if not candidates:
             continue
-        best = _closest(claims.get(n, ""), candidates, tokens)
+        best = closest(claims.get(n, ""), candidates, tokens)
         citations.append(
             Citation(
                 n=n, doc_id=best.doc_id, title=best.title, source=best.source, url=best.url, quote=best.text
@@ -101,10 +101,10 @@ def _support(
     """The evidence sentence, among the articles `sentence` cites, that shares most words with it, not
     counting the words in `ignore`."""
     cited = set(cited_numbers(sentence)) or {e.n for e in evidence}
-    return _closest(sentence, [e for e in evidence if e.n in cited], tokens, ignore)
+    return closest(sentence, [e for e in evidence if e.n in cited], tokens, ignore)
 
 
-def _closest(
+def closest(
     text: str,
     candidates: Sequence[Evidence],
     tokens: Callable[[str], list[str]],
@@ -203,7 +203,7 @@ def align_citations(
                 return None
             pieces.append(sentence.strip())
             continue
-        best = _closest(sentence, evidence, tokens) if evidence else None
+        best = closest(sentence, evidence, tokens) if evidence else None
         shared = set(tokens(_MARKER.sub(" ", sentence))) & set(tokens(best.text)) if best else set()
         if best is None or not shared or unbound(said, [best.text], question):
             return None

@@ -7,9 +7,11 @@ what happened to them (killed, arrested, sent...) and who said so. The same lexi
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
+from bot.groups import group_of
 from bot.lexicon import alternatives, languages, lexicon, word_sets, words
 from bot.numbers import Token, find_quantities, tokenize
 from bot.schema import Claim, Evidence
@@ -272,16 +274,32 @@ def asks_how_many(question: str) -> bool:
 
 
 def counted_head(question: str) -> str:
-    """The first word of what a "how many" question counts, past "jumlah" and classifiers: "Berapa rumah
-    yang rusak?" -> "rumah", "How many vehicles was the ferry carrying?" -> "vehicles"; "" for none."""
+    """The head noun of what a "how many" question counts: "Berapa jumlah terakhir korban yang tewas?" ->
+    "korban", "How many ferry survivors were in hospital?" -> "survivors"; "" when it names nothing.
+
+    The phrase runs from the question word to the first word that ends a phrase ("yang", "were"). Its head
+    is the word the group lexicon knows, or else the first (Indonesian) or last (English) word of it."""
     asking = words("how_many") | words("question_words")
     asked = [w for w in counted_asked(question).split() if w not in asking]
     ends = words("skip") | words("phrase_end")
+    phrase = list(itertools.takewhile(lambda w: w not in ends, asked))
     # "Berapa orang yang berada di kapal?" counts people: a classifier before "yang" is the whole phrase.
-    if asked and asked[0] in _CLASSIFIERS and (len(asked) == 1 or asked[1] in ends):
-        return asked[0]
-    nouns = [w for w in asked if w not in _CLASSIFIERS and w not in ends]
-    return nouns[0] if nouns else ""
+    if phrase and all(w in _CLASSIFIERS for w in phrase):
+        return phrase[0]
+    nouns = [w for w in phrase if w not in _CLASSIFIERS]
+    if _head_last(question):
+        nouns.reverse()
+    return next((w for w in nouns if group_of(w)), nouns[0] if nouns else "")
+
+
+def _head_last(question: str) -> bool:
+    """Whether the language whose "how many" words the question uses puts a phrase's head last."""
+    lowered = question.lower()
+    for language in languages():
+        found = lexicon(language).words("how_many")
+        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in found):
+            return lexicon(language).get("head") == "last"
+    return False
 
 
 def counted_asked(question: str) -> str:

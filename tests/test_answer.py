@@ -386,3 +386,12 @@ def test_a_name_the_cited_evidence_does_not_hold_is_sent_back(retriever: HybridR
     answer = Answerer(retriever, model).answer("Negara mana yang mengirim pasukan terjun payung?")
     assert model.prompts[1][-1]["content"] == template("unsupported", "id")
     assert answer.text.startswith("Pasukan terjun payung itu dikirim oleh Rusia [1]")
+
+
+def test_a_reply_still_bare_after_asking_again_is_given_the_sentence_it_rests_on(
+    retriever: HybridRetriever,
+) -> None:
+    model = ScriptedModel("19 juta [1]", "19 juta, [1]")
+    answer = Answerer(retriever, model).answer("Berapa jumlah penduduk negara itu?")
+    assert answer.text.startswith("19 juta. Menurut artikel: “")
+    assert "19 juta" in answer.text.split("“", 1)[1] and answer.citations
