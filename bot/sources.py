@@ -19,8 +19,8 @@ from datetime import date
 from bot.claims import attribution_of, counted_head, mentions, predicates_in
 from bot.conflicts import comparable, incompatible
 from bot.groups import group_of, group_terms
-from bot.lexicon import words
-from bot.numbers import Quantity, find_quantities, tokenize
+from bot.lexicon import alternatives, words
+from bot.numbers import Quantity, find_quantities, parse_number, tokenize
 from bot.schema import Claim
 from index.store import Hit
 from index.stories import published_date
@@ -33,6 +33,8 @@ WINDOW = 8
 # Reports published this many days apart or more are successive counts of a story that moves on.
 SAME_NEWS_DAYS = 2
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_PERCENT_FORMS = {form for word in words("percent") for form in forms(word)}
+_PERCENT = re.compile(rf"(\d+(?:[.,]\d+)?)\s*(?:%|{alternatives('percent')}\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,29 @@ class SourceFigure:
     events: frozenset[str] = frozenset()  # what the words around the figure say happened (killed...)
 
 
+def _percentages(sentence: str) -> list[Quantity]:
+    """Shares written "51,8 persen", "49.6 percent" or "51.8%", read as figures of the word for percent:
+    the number parser leaves them out, since they count no one."""
+    found = []
+    for match in _PERCENT.finditer(sentence):
+        value = parse_number(match.group(1))
+        if value is not None:
+            end = match.end(1)
+            found.append(Quantity(match.group(1), match.start(1), end, value, value, value, "exact"))
+    return found
+
+
 def _counted_word(sentence: str, wanted: set[str]) -> tuple[Quantity, str, str] | None:
-    """The first figure followed closely by a word for what is counted, that word, and the forms of the
-    words around the figure (its clause, roughly: `WINDOW` words either side)."""
+    """The first figure followed closely by a word for what is counted, that word, and the words around
+    the figure (its clause, roughly: `WINDOW` words either side)."""
     tokens = [t for t in tokenize(sentence) if t.text[:1].isalpha()]
-    for quantity in find_quantities(sentence):
+    quantities = _percentages(sentence) if wanted & _PERCENT_FORMS else find_quantities(sentence)
+    for quantity in quantities:
         after = [i for i, t in enumerate(tokens) if t.start >= quantity.end]
         following = [tokens[i] for i in after[:REACH]]
         word = next((t.text for t in following if forms(t.text) & wanted), None)
+        if word is None and sentence[quantity.end :].lstrip().startswith("%"):
+            word = "%"
         if word is not None:
             at = after[0] if after else len(tokens)
             near = tokens[max(0, at - WINDOW) : at + WINDOW]
