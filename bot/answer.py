@@ -42,7 +42,7 @@ from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
 from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
-from bot.sources import counted_figures, disagreement
+from bot.sources import SourceFigure, best_figure, counted_figures, disagreement
 from index.retrieval import HybridRetriever
 from index.store import Hit
 from index.vocabulary import forms, word_forms
@@ -160,13 +160,14 @@ class Answerer:
         elif self._grounded(question, evidence, hits):
             claims = extract_claims(evidence)
             conflicts = self._conflicts(asked, evidence, claims)
+            figures = self._source_figures(question, found.story)
             if not conflicts:
-                conflicts = self._per_source(question, language, found.story, evidence)
+                conflicts = self._per_source(figures, language, evidence)
             figure = self._stated_figure(question, asked, evidence, claims)
             text = (
                 describe_claim(figure, language) + _earlier(figure, claims, evidence, conflicts, language)
                 if figure
-                else self._body(question, language, evidence, conflicts)
+                else self._body(question, language, evidence, conflicts, figures)
             )
             if text:  # "" is the model saying the articles lack the answer
                 vectors = self.vectors([e.text for e in evidence])
@@ -183,16 +184,29 @@ class Answerer:
     # ---- steps ---------------------------------------------------------------------------------------
 
     def _body(
-        self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
+        self,
+        question: str,
+        language: Language,
+        evidence: list[Evidence],
+        conflicts: list[Conflict],
+        figures: Sequence[SourceFigure] = (),
     ) -> str:
         """The model's answer or, when there is no model or it fails, the best evidence sentence; "" when
-        the model finds the articles lack the answer."""
+        the model finds the articles lack the answer. For "how many X", an article's own figure of X
+        (`figures`) answers before the best sentence does, and when the model finds nothing."""
         text = self._generate(question, language, evidence, conflicts) if self.backend else None
         if text == "" and 0 < self.options.second_look < len(evidence):
             # A small model reading five sentences misses an answer worded unlike the question
             # ("pengelolanya PT Zyxo" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
             text = self._generate(question, language, evidence[: self.options.second_look], conflicts)
+        best = best_figure(figures)
+        # The model found no figure it could support (or there is no model): an article's own figure of what
+        # is counted answers. When the model says the articles do not tell, that stands.
+        if (text is None or isinstance(text, _Unstated)) and best is not None:
+            n = self._cite(best, evidence)
+            resting = f"{best.claim.value_text} {best.claim.counted} [{n}]"
+            return self._extractive(language, [e for e in evidence if e.n == n], resting)
         if text == "" and conflicts:
             log.info("model found nothing, but the articles disagree on what is asked")
             text = None
@@ -262,39 +276,46 @@ class Answerer:
         top = self._top(evidence)
         return [c for c in found if any((claim.doc_id, claim.quote) in top for claim in c.claims)]
 
-    def _per_source(
-        self, question: str, language: Language, story: str | None, evidence: list[Evidence]
-    ) -> list[Conflict]:
-        """The articles' own figures for what a "how many" question counts, each article read whole, when
-        they disagree; the sentences stating them join the evidence (in place), so the reply cites them."""
+    def _source_figures(self, question: str, story: str | None) -> list[SourceFigure]:
+        """For "how many X", each article of the story read whole for its own figure of X."""
         if story is None or not asks_how_many(question):
             return []
         ignore = words("question_words") | self.tokens.stopwords
-        clash = disagreement(counted_figures(question, self.retriever.story_chunks(story), ignore), language)
+        return counted_figures(question, self.retriever.story_chunks(story), ignore)
+
+    def _per_source(
+        self, figures: Sequence[SourceFigure], language: Language, evidence: list[Evidence]
+    ) -> list[Conflict]:
+        """The articles' own figures of what is counted, when they disagree; the sentences stating them
+        join the evidence (in place), so that the reply cites them."""
+        clash = disagreement(figures, language)
         if not clash:
             return []
-        numbers = {e.doc_id: e.n for e in evidence}
-        claims = []
-        for figure in clash:
-            claim, meta = figure.claim, figure.hit.metadata
-            n = numbers.setdefault(claim.doc_id, max(numbers.values(), default=0) + 1)
-            if not any(e.doc_id == claim.doc_id and e.start == figure.start for e in evidence):
-                evidence.append(
-                    Evidence(
-                        n=n,
-                        doc_id=claim.doc_id,
-                        title=str(meta.get("title", "")),
-                        source=meta.get("source") or None,
-                        url=meta.get("url") or None,
-                        published=meta.get("published") or None,
-                        text=claim.quote,
-                        start=figure.start,
-                        end=figure.end,
-                    )
-                )
-            claims.append(claim.model_copy(update={"n": n}))
+        claims = [figure.claim.model_copy(update={"n": self._cite(figure, evidence)}) for figure in clash]
         claims.sort(key=lambda c: c.n or 0)
         return [Conflict(topic=topic(claims, language), claims=claims)]
+
+    @staticmethod
+    def _cite(figure: SourceFigure, evidence: list[Evidence]) -> int:
+        """The article number of the sentence stating `figure`, added to the evidence if not there yet."""
+        claim, meta = figure.claim, figure.hit.metadata
+        numbers = {e.doc_id: e.n for e in evidence}
+        n = numbers.get(claim.doc_id, max(numbers.values(), default=0) + 1)
+        if not any(e.doc_id == claim.doc_id and e.start == figure.start for e in evidence):
+            evidence.append(
+                Evidence(
+                    n=n,
+                    doc_id=claim.doc_id,
+                    title=str(meta.get("title", "")),
+                    source=meta.get("source") or None,
+                    url=meta.get("url") or None,
+                    published=meta.get("published") or None,
+                    text=claim.quote,
+                    start=figure.start,
+                    end=figure.end,
+                )
+            )
+        return n
 
     def _top(self, evidence: list[Evidence]) -> set[tuple[str, str]]:
         """The best evidence sentences, as (article, sentence), that a claim must be in to count as stated."""
@@ -363,7 +384,7 @@ class Answerer:
                 {"role": "user", "content": template(problem, language)},
             ]
         if problem == "unsupported" and asks_how_many(question):
-            return ""  # a figure the articles do not state twice: they do not give it
+            return UNSTATED  # a figure its evidence does not state, twice: the evidence does not give it
         return None
 
     def _extractive(self, language: Language, evidence: list[Evidence], resting: str = "") -> str:
@@ -451,6 +472,13 @@ def _earlier(
     outlet = next((e.source for e in evidence if e.doc_id == old.doc_id and e.source), None)
     when = ", ".join(part for part in (outlet, published.get(old.doc_id)) if part)
     return " " + EARLIER[language].format(when=when, figure=old.value_text, n=old.n)
+
+
+class _Unstated(str):
+    """An empty reply that means: asked how many, the model twice gave a figure its evidence lacks."""
+
+
+UNSTATED = _Unstated("")
 
 
 def _bare(text: str) -> bool:

@@ -46,6 +46,7 @@ class SourceFigure:
     start: int  # the sentence's span in its article
     end: int
     events: frozenset[str] = frozenset()  # what the words around the figure say happened (killed...)
+    score: int = 0  # how many of the question's other words stand near the figure
 
 
 def _percentages(sentence: str) -> list[Quantity]:
@@ -123,8 +124,13 @@ def counted_figures(
                 quote=sentence,
             )
             events = frozenset(predicates_in(near))
-            best[hit.doc_id] = (score, SourceFigure(claim, hit, start, end, events))
+            best[hit.doc_id] = (score, SourceFigure(claim, hit, start, end, events, score))
     return [figure for _, figure in best.values()]
+
+
+def best_figure(figures: Sequence[SourceFigure]) -> SourceFigure | None:
+    """The figure whose surroundings share most with the question; of those, the latest report's."""
+    return max(figures, key=lambda f: (f.score, str(f.hit.metadata.get("published", ""))), default=None)
 
 
 def _days_apart(a: Claim, b: Claim, published: dict[str, date | None]) -> int:
