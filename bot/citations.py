@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.bound import unbound
+from bot.bound import names, unbound
 from bot.grounding import named
 from bot.language import strip_quotes
 from bot.lexicon import alternatives
@@ -111,13 +111,18 @@ def closest(
     ignore: set[str] | frozenset[str] = frozenset(),
 ) -> Evidence:
     """The candidate sharing most words with `text` (not counting `ignore` nor markers), one stating all
-    its figures first: "stepped down in 2019" rests on the sentence with 2019, not on one sharing more
-    names that says "three years ago"."""
+    its figures and names first: "stepped down in 2019" rests on the sentence with 2019, not on one sharing
+    more words that says "three years ago"."""
     words = set(tokens(_MARKER.sub(" ", text))) - ignore
     numbers = {w for w in words if w[0].isdigit()}
+    stated = names(text)
     return max(
         candidates,
-        key=lambda e: (numbers <= (terms := set(tokens(e.text))), len(words & terms), e.score),
+        key=lambda e: (
+            numbers <= (terms := set(tokens(e.text))) and not unbound(" ".join(stated), [e.text]),
+            len(words & terms),
+            e.score,
+        ),
     )
 
 

@@ -280,7 +280,11 @@ def counted_head(question: str) -> str:
     The phrase runs from the question word to the first word that ends a phrase ("yang", "were"). Its head
     is the word the group lexicon knows, or else the first (Indonesian) or last (English) word of it."""
     asking = words("how_many") | words("question_words")
+    # A capitalised word is a name ("Pada tahun berapa Arvani mundur?" asks a year, not how many Arvanis).
+    names = {w.lower() for w in re.findall(r"[\w-]+", question)[1:] if w[:1].isupper()}
     asked = [w for w in counted_asked(question).split() if w not in asking]
+    if asked and asked[0] in names:
+        return ""
     ends = words("skip") | words("phrase_end")
     phrase = list(itertools.takewhile(lambda w: w not in ends, asked))
     # "Berapa orang yang berada di kapal?" counts people: a classifier before "yang" is the whole phrase.

@@ -395,3 +395,12 @@ def test_a_reply_still_bare_after_asking_again_is_given_the_sentence_it_rests_on
     answer = Answerer(retriever, model).answer("Berapa jumlah penduduk negara itu?")
     assert answer.text.startswith("19 juta. Menurut artikel: “")
     assert "19 juta" in answer.text.split("“", 1)[1] and answer.citations
+
+
+def test_a_year_asked_with_berapa_is_not_a_count_of_a_name() -> None:
+    from bot.claims import counted_head
+
+    assert counted_head("Pada tahun berapa Arvani mengundurkan diri?") == ""
+    assert counted_head("Berapa jumlah terakhir korban yang tewas?") == "korban"
+    assert counted_head("How many ferry survivors were still in hospital?") == "survivors"
+    assert counted_head("Berapa orang yang berada di kapal?") == "orang"
