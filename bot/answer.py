@@ -18,6 +18,7 @@ from bot.bound import figures
 from bot.citations import (
     align_citations,
     build_citations,
+    citation_of,
     cited_numbers,
     clean_markers,
     closest,
@@ -35,7 +36,7 @@ from bot.claims import (
     predicates_in,
 )
 from bot.conflicts import describe_claim, find_conflicts, topic
-from bot.evidence import SentenceVectors, format_evidence, select_evidence
+from bot.evidence import SentenceVectors, evidence_of, format_evidence, select_evidence
 from bot.generation import Backend, GenerationError
 from bot.groups import group_of, group_terms
 from bot.language import LanguageDetector, strip_quotes
@@ -298,23 +299,11 @@ class Answerer:
     @staticmethod
     def _cite(figure: SourceFigure, evidence: list[Evidence]) -> int:
         """The article number of the sentence stating `figure`, added to the evidence if not there yet."""
-        claim, meta = figure.claim, figure.hit.metadata
+        doc_id = figure.claim.doc_id
         numbers = {e.doc_id: e.n for e in evidence}
-        n = numbers.get(claim.doc_id, max(numbers.values(), default=0) + 1)
-        if not any(e.doc_id == claim.doc_id and e.start == figure.start for e in evidence):
-            evidence.append(
-                Evidence(
-                    n=n,
-                    doc_id=claim.doc_id,
-                    title=str(meta.get("title", "")),
-                    source=meta.get("source") or None,
-                    url=meta.get("url") or None,
-                    published=meta.get("published") or None,
-                    text=claim.quote,
-                    start=figure.start,
-                    end=figure.end,
-                )
-            )
+        n = numbers.get(doc_id, max(numbers.values(), default=0) + 1)
+        if not any(e.doc_id == doc_id and e.start == figure.start for e in evidence):
+            evidence.append(evidence_of(figure.hit, n, figure.claim.quote, figure.start, figure.end))
         return n
 
     def _top(self, evidence: list[Evidence]) -> set[tuple[str, str]]:
@@ -429,16 +418,7 @@ def _conflict_citations(
         if source is None or claim.n in numbers:
             continue
         numbers.add(source.n)
-        found.append(
-            Citation(
-                n=source.n,
-                doc_id=source.doc_id,
-                title=source.title,
-                source=source.source,
-                url=source.url,
-                quote=claim.quote,
-            )
-        )
+        found.append(citation_of(source, claim.quote))
     return found
 
 

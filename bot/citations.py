@@ -87,12 +87,20 @@ def build_citations(
         if not candidates:
             continue
         best = closest(claims.get(n, ""), candidates, tokens)
-        citations.append(
-            Citation(
-                n=n, doc_id=best.doc_id, title=best.title, source=best.source, url=best.url, quote=best.text
-            )
-        )
+        citations.append(citation_of(best))
     return citations
+
+
+def citation_of(evidence: Evidence, quote: str | None = None) -> Citation:
+    """A citation of the article behind `evidence`, quoting its sentence (or `quote`)."""
+    return Citation(
+        n=evidence.n,
+        doc_id=evidence.doc_id,
+        title=evidence.title,
+        source=evidence.source,
+        url=evidence.url,
+        quote=evidence.text if quote is None else quote,
+    )
 
 
 def _support(

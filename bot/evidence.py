@@ -87,21 +87,25 @@ def select_evidence(
     for row in np.argsort(-np.asarray(scores))[:max_sentences]:
         hit, start, end, text = candidates[row]
         n = numbers.setdefault(hit.doc_id, len(numbers) + 1)
-        chosen.append(
-            Evidence(
-                n=n,
-                doc_id=hit.doc_id,
-                title=str(hit.metadata.get("title", "")),
-                source=hit.metadata.get("source") or None,
-                url=hit.metadata.get("url") or None,
-                published=hit.metadata.get("published") or None,
-                text=text,
-                start=start,
-                end=end,
-                score=scores[row],
-            )
-        )
+        chosen.append(evidence_of(hit, n, text, start, end, scores[row]))
     return chosen
+
+
+def evidence_of(hit: Hit, n: int, text: str, start: int, end: int, score: float = 0.0) -> Evidence:
+    """A sentence of `hit` (at `start:end` of its article) as evidence under article number `n`."""
+    meta = hit.metadata
+    return Evidence(
+        n=n,
+        doc_id=hit.doc_id,
+        title=str(meta.get("title", "")),
+        source=meta.get("source") or None,
+        url=meta.get("url") or None,
+        published=meta.get("published") or None,
+        text=text,
+        start=start,
+        end=end,
+        score=score,
+    )
 
 
 def format_evidence(evidence: Sequence[Evidence]) -> str:
