@@ -26,7 +26,8 @@ from bot.citations import (
     first_sentence,
     misattributed,
 )
-from bot.claims import (
+from bot.evidence import SentenceVectors, evidence_of, format_evidence, select_evidence
+from bot.figures.claims import (
     asks_how_many,
     counted_asked,
     counted_head,
@@ -35,15 +36,14 @@ from bot.claims import (
     mentions,
     predicates_in,
 )
-from bot.conflicts import describe_claim, find_conflicts, topic
-from bot.evidence import SentenceVectors, evidence_of, format_evidence, select_evidence
-from bot.generation import Backend, GenerationError
-from bot.groups import group_of, group_terms
+from bot.figures.conflicts import describe_claim, find_conflicts, topic
+from bot.figures.groups import group_of, group_terms
+from bot.figures.sources import SourceFigure, best_figure, counted_figures, disagreement
+from bot.generation.base import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
 from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
-from bot.sources import SourceFigure, best_figure, counted_figures, disagreement
 from index.retrieval import HybridRetriever
 from index.store import Hit
 from index.vocabulary import forms, word_forms

@@ -9,11 +9,39 @@ from pathlib import Path
 import llama_index.core
 
 from bot.answer import Answerer, AnswerOptions
-from bot.generation import Backend, build_backend
-from bot.settings import Settings
+from bot.generation.base import Backend
+from bot.settings import GenerationSettings, Settings
 from index.embedding import E5Embedding
 from index.retrieval import Fusion, HybridRetriever
 from index.store import Store
+
+
+def build_backend(settings: GenerationSettings) -> Backend | None:
+    """The backend `settings.backend` names, ready to use; None for `extractive`, which needs no model.
+
+    `embedded` assembles the model file on first use (see `bot.generation.model_file`) unless `model_path`
+    is set, then loads it: call this once per process and share the result.
+    """
+    # Imported here so that choosing one backend never loads the other's dependencies.
+    if settings.backend == "extractive":
+        return None
+    if settings.backend == "openai":
+        from bot.generation.openai_compatible import OpenAIBackend
+
+        return OpenAIBackend(
+            settings.openai_base_url,
+            settings.openai_model,
+            settings.openai_api_key,
+            timeout_s=settings.timeout_s,
+            seed=settings.seed,
+        )
+    from bot.generation.embedded import EmbeddedBackend
+    from bot.generation.model_file import ensure_model
+
+    model_path = settings.model_path or ensure_model(settings.model_cache)
+    return EmbeddedBackend(
+        model_path, threads=settings.threads, context_size=settings.context_size, seed=settings.seed
+    )
 
 
 def prepare_offline() -> None:

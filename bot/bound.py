@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from bot.numbers import find_quantities
+from bot.figures.numbers import find_quantities
 
 _MARKERS = re.compile(r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]")
 _THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f\u2009](?=\d{3}(?!\d))")

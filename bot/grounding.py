@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.claims import mentions, predicates_in
+from bot.figures.claims import mentions, predicates_in
 from bot.lexicon import alternatives, lexicons, words
 
 # Events whose subject a question's premise names.

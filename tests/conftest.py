@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.backends.embedded import EmbeddedBackend
-from bot.generation import build_backend
+from bot.app import App, build_backend
+from bot.generation.embedded import EmbeddedBackend
 from bot.settings import GenerationSettings, Settings, StoreSettings
 from index.articles import load_paths
 from index.embedding import E5Embedding
@@ -76,13 +75,14 @@ def app(tmp_path: Path, embedder: E5Embedding) -> App:
 
 @pytest.fixture
 def kabar(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """`kabar(*args, env={...})` runs `python -m bot.cli ARGS` in `tmp_path`; `env` adds to os.environ."""
+    """`kabar(*args, env={...})` runs `python -m bot.interfaces.cli ARGS` in `tmp_path`; `env` adds to the
+    environment."""
 
     def run(
         *args: str, env: dict[str, str] | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "bot.interfaces.cli", *args],
             cwd=tmp_path,
             env={**os.environ, **(env or {})},
             capture_output=True,

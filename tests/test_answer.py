@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from bot.answer import Answerer, AnswerOptions
-from bot.generation import Backend, GenerationError, Message
+from bot.generation.base import Backend, GenerationError, Message
 from bot.prompts import template
-from bot.render import layout, shown_text
+from bot.render.layout import layout, shown_text
 from bot.schema import Turn
 from index.retrieval import HybridRetriever
 from index.store import Store
@@ -398,7 +398,7 @@ def test_a_reply_still_bare_after_asking_again_is_given_the_sentence_it_rests_on
 
 
 def test_a_year_asked_with_berapa_is_not_a_count_of_a_name() -> None:
-    from bot.claims import counted_head
+    from bot.figures.claims import counted_head
 
     assert counted_head("Pada tahun berapa Arvani mengundurkan diri?") == ""
     assert counted_head("Berapa jumlah terakhir korban yang tewas?") == "korban"

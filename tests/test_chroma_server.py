@@ -1,6 +1,6 @@
 """The chroma server path: a real `chroma run` on 127.0.0.1, used through `Store` and through `kabar`.
 
-`kabar` runs in this process (`bot.cli.main`) with its settings from the environment.
+`kabar` runs in this process (`bot.interfaces.cli.main`) with its settings from the environment.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.cli import main
+from bot.interfaces.cli import main
 from index.articles import Article
 from index.store import Store, StoreError
 

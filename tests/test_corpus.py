@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import REPO
 
-from bot.evaluate import load_gold
-from bot.metrics import GoldItem, has_fact
+from bot.evaluation.evaluate import load_gold
+from bot.evaluation.metrics import GoldItem, has_fact
 from index.articles import load_paths
 
 SPLITS = ("dev", "heldout")

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
-from bot.evaluate import (
+from bot.evaluation.evaluate import (
     EvalError,
     add_arguments,
     answer_with,
@@ -23,7 +23,7 @@ from bot.evaluate import (
     retrieve_with,
     run,
 )
-from bot.metrics import GoldItem, has_fact, missing_facts
+from bot.evaluation.metrics import GoldItem, has_fact, missing_facts
 from bot.schema import Answer, Citation, Timings
 
 ROOT = Path(__file__).resolve().parents[1]

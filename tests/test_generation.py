@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.backends.embedded import EmbeddedBackend
-from bot.backends.openai_compatible import OpenAIBackend
-from bot.generation import GenerationError, build_backend
-from bot.model_file import ModelError
+from bot.app import build_backend
+from bot.generation.base import GenerationError
+from bot.generation.embedded import EmbeddedBackend
+from bot.generation.model_file import ModelError
+from bot.generation.openai_compatible import OpenAIBackend
 from bot.settings import GenerationSettings
 
 CAPITAL = [{"role": "user", "content": "What is the capital of France? Reply with one word only."}]

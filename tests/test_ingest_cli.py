@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from bot.cli import build_parser
+from bot.interfaces.cli import build_parser
 from index.store import Store
 
 GOOD_A = "Polisi menangkap 2.000 orang di Almaty.\nBandara direbut kembali oleh tentara pada Kamis.\n"

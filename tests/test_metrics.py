@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.metrics import (
+from bot.evaluation.metrics import (
     GoldItem,
     detect_language,
     has_fact,

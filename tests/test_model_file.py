@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.model_file import QWEN_CODER_1_5B, ModelError, ModelSpec, ensure_model
+from bot.generation.model_file import QWEN_CODER_1_5B, ModelError, ModelSpec, ensure_model
 
 PIECES = [b"GGUF first piece ", b"second piece ", b"and the last one"]
 

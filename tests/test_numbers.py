@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.numbers import find_quantities, format_number, parse_number, parse_quantity, render_quantity
+from bot.figures.numbers import find_quantities, format_number, parse_number, parse_quantity, render_quantity
 
 
 def only(text: str):

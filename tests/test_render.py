@@ -8,8 +8,8 @@ import pytest
 from botapi_stub import MESSAGE_LIMIT, parse_telegram_html
 from rich.console import Console
 
-from bot.render_html import render_answer, split_html
-from bot.render_text import render_plain, render_rich
+from bot.render.telegram_html import render_answer, split_html
+from bot.render.text import render_plain, render_rich
 from bot.schema import Answer, Citation, Claim, Conflict
 
 

@@ -45,7 +45,7 @@ def test_piped_questions_are_answered_in_plain_text_and_the_repl_exits(
         "Berapa orang yang ditangkap?",  # after :quit: never read
     ]
     result = subprocess.run(
-        [sys.executable, "-m", "bot.repl"],
+        [sys.executable, "-m", "bot.interfaces.repl"],
         input="\n".join(lines),
         cwd=tmp_path,
         env=repl_env,
@@ -79,7 +79,7 @@ def test_terminal_session_renders_answers_keeps_history_and_ends_on_ctrl_d(
     env = {**repl_env, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120"}
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "bot.repl"],
+        ["-m", "bot.interfaces.repl"],
         cwd=str(tmp_path),
         env=env,
         encoding="utf-8",

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 from pydantic import BaseModel
 
-from bot.cli import main
+from bot.interfaces.cli import main
 from bot.settings import ConfigError, Settings, load_settings
 
 

@@ -25,7 +25,8 @@ from botapi_stub import BOT_USER, MESSAGE_LIMIT, BotApiStub, Call, parse_telegra
 
 from bot.answer import Answerer
 from bot.app import App
-from bot.conversation import Conversations, RateLimiter
+from bot.interfaces.conversation import Conversations, RateLimiter
+from bot.interfaces.telegram import KabarBot, build_application, webhook_options
 from bot.schema import Answer, Language, Turn
 from bot.settings import (
     ConfigError,
@@ -35,7 +36,6 @@ from bot.settings import (
     TelegramSettings,
     load_settings,
 )
-from bot.telegram import KabarBot, build_application, webhook_options
 from index.store import Store
 
 TOKEN = "123456789:AAE-secret-token-never-to-be-logged"
@@ -509,7 +509,7 @@ def _telegram_process(tmp_path: Path, env: dict[str, str]) -> subprocess.Complet
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
     return subprocess.run(
-        [sys.executable, "-m", "bot.telegram"],
+        [sys.executable, "-m", "bot.interfaces.telegram"],
         cwd=tmp_path,
         env={**base, "PYTHONPATH": str(REPO), "KABAR_GENERATION__BACKEND": "extractive", **env},
         capture_output=True,

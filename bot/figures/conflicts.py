@@ -1,8 +1,8 @@
 """Disagreements between articles, found without a language model.
 
-`find_conflicts` keeps figures (`bot.claims`) from different articles about the same thing that cannot all
-be true; `describe_conflict` states a disagreement in Indonesian or English with every figure and its
-citation, and `describe_claim` states one figure.
+`find_conflicts` keeps figures (`bot.figures.claims`) from different articles about the same thing that
+cannot all be true; `describe_conflict` states a disagreement in Indonesian or English with every figure
+and its citation, and `describe_claim` states one figure.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 
-from bot.claims import COMMON_SOURCES, predicate_word, sentence_language
-from bot.groups import Similar, group_of, label, same_counted
+from bot.figures.claims import COMMON_SOURCES, predicate_word, sentence_language
+from bot.figures.groups import Similar, group_of, label, same_counted
+from bot.figures.numbers import Quantity, parse_quantity, render_quantity
 from bot.lexicon import alternatives, lexicon, lexicons, resolve, words
-from bot.numbers import Quantity, parse_quantity, render_quantity
 from bot.schema import Claim, Conflict
 
 # --- comparison ------------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from bot.groups import group_of
+from bot.figures.groups import group_of
+from bot.figures.numbers import Token, find_quantities, tokenize
 from bot.lexicon import alternatives, languages, lexicon, word_sets, words
-from bot.numbers import Token, find_quantities, tokenize
 from bot.schema import Claim, Evidence
 from index.chunking import split_sentences
 

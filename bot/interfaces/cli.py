@@ -7,9 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import ask, evaluate, ingest, repl, telegram
 from bot.app import App
-from bot.render_text import render_stories_plain
+from bot.evaluation import evaluate
+from bot.interfaces import ask, ingest, repl, telegram
+from bot.render.text import render_stories_plain
 from bot.settings import ConfigError, load_settings
 from index.store import StoreError
 

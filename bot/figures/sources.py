@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.claims import attribution_of, counted_head, mentions, predicates_in
-from bot.conflicts import comparable, incompatible
-from bot.groups import group_of, group_terms
+from bot.figures.claims import attribution_of, counted_head, mentions, predicates_in
+from bot.figures.conflicts import comparable, incompatible
+from bot.figures.groups import group_of, group_terms
+from bot.figures.numbers import Quantity, find_quantities, parse_number, tokenize
 from bot.lexicon import alternatives, words
-from bot.numbers import Quantity, find_quantities, parse_number, tokenize
 from bot.schema import Claim
 from index.store import Hit
 from index.stories import published_date

@@ -1,6 +1,6 @@
 """What Kabar's interfaces say to people, in Indonesian and English, and what every rendering shares.
 
-`render_html` (Telegram) and `render_text` (terminal) lay an `Answer` out; the words they use, the
+`telegram_html` (Telegram) and `text` (terminal) lay an `Answer` out; the words they use, the
 replies to commands and the small decisions both must make the same way (which number a disagreeing
 figure is cited under) live here, so the two interfaces never drift apart.
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.conflicts import describe_conflict
+from bot.figures.conflicts import describe_conflict
 from bot.schema import Answer, Citation, Conflict, Language
 
 

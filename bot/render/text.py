@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.render import LABELS, ArticleInfo, StoryListing, layout, message
+from bot.render.layout import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
 
 

@@ -21,8 +21,8 @@ from typing import Any
 import xllamacpp
 from pydantic import SecretStr
 
-from bot.generation import GenerationError, Message
-from bot.model_file import ModelError
+from bot.generation.base import GenerationError, Message
+from bot.generation.model_file import ModelError
 
 log = logging.getLogger(__name__)
 

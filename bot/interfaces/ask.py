@@ -6,7 +6,7 @@ import argparse
 import json
 
 from bot.app import App
-from bot.render_text import render_plain
+from bot.render.text import render_plain
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

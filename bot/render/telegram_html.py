@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from bot.render import LABELS, ArticleInfo, StoryListing, layout, message
+from bot.render.layout import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
 
 TELEGRAM_LIMIT = 4096

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.conversation import LANGUAGE_CHOICES, Answering, Conversations
-from bot.render import HELP, ArticleInfo, StoryListing, message
-from bot.render_text import render_plain, render_rich, render_sources_plain, render_stories_plain
+from bot.interfaces.conversation import LANGUAGE_CHOICES, Answering, Conversations
+from bot.render.layout import HELP, ArticleInfo, StoryListing, message
+from bot.render.text import render_plain, render_rich, render_sources_plain, render_stories_plain
 from bot.schema import Answer, Language
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace, app: App) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m bot.repl`: the same as `kabar repl`, for when the console script is not installed."""
+    """`python -m bot.interfaces.repl`: `kabar repl` where the console script is not installed."""
     from bot.app import App
     from bot.settings import ConfigError, load_settings
     from index.store import StoreError

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.generation import GenerationError, Message
+from bot.generation.base import GenerationError, Message
 
 
 class OpenAIBackend:

@@ -3,7 +3,7 @@
 Run it with `kabar telegram` and `KABAR_TELEGRAM__TOKEN` in `.env` (a token from @BotFather). It long
 polls by default; with `KABAR_TELEGRAM__WEBHOOK_URL` set it serves a webhook instead. Handlers stay thin:
 they turn an update into a call to the answerer and render the `Answer` it returns; the memory, the rate
-limit and the wording live in `bot/conversation.py` and `bot/render*.py`.
+limit and the wording live in `bot/interfaces/conversation.py` and `bot/render*.py`.
 
 The answerer is CPU-bound and blocking, so it runs on one worker thread: questions queue there and the
 model never runs twice at once, while the event loop keeps serving other chats' commands.
@@ -34,10 +34,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
-from bot.redaction import keep_out_of_logs
-from bot.render import HELP, ArticleInfo, StoryListing, message
-from bot.render_html import escape, render_answer, render_sources, render_stories
+from bot.interfaces.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
+from bot.interfaces.redaction import keep_out_of_logs
+from bot.render.layout import HELP, ArticleInfo, StoryListing, message
+from bot.render.telegram_html import escape, render_answer, render_sources, render_stories
 from bot.schema import Language
 from bot.settings import TelegramSettings
 
@@ -364,7 +364,7 @@ def run(args: argparse.Namespace, app: App) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m bot.telegram`: the same as `kabar telegram`."""
+    """`python -m bot.interfaces.telegram`: the same as `kabar telegram`."""
     from bot.settings import ConfigError, load_settings
 
     parser = argparse.ArgumentParser(prog="kabar telegram")

@@ -7,7 +7,7 @@ prediction as a JSON line and print the scores.
 
 The runner takes any `predict(item) -> Answer`, so it measures whichever pipeline it is handed: an answerer
 (`.answer(question) -> Answer`) or, for `--retrieval-only`, a retriever (`.retrieve(query, k)` returning hits
-with `.doc_id`). Scoring lives in `bot/metrics.py`; `docs/evaluation.md` explains each metric.
+with `.doc_id`). Scoring lives in `bot/evaluation/metrics.py`; `docs/evaluation.md` explains each metric.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from bot.metrics import HIT_KS, GoldItem, Summary, score_item, summarise
+from bot.evaluation.metrics import HIT_KS, GoldItem, Summary, score_item, summarise
 from bot.schema import Answer, Timings
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def _app_for_articles(app: App, articles: Sequence[Path]) -> App:
     """An `App` over a store of its own that holds exactly the articles under `articles`: built on first use,
     reused after (unchanged files are not embedded again), never mixed into the store users query."""
     from bot.app import App  # deferred: loading chroma and llama-index costs seconds
-    from bot.ingest import ingest
+    from bot.interfaces.ingest import ingest
 
     where = "\n".join(str(path.resolve()) for path in articles)
     digest = hashlib.sha256(where.encode()).hexdigest()[:8]
@@ -266,7 +266,7 @@ def _app_for_articles(app: App, articles: Sequence[Path]) -> App:
 
 def _fill_empty_store(app: App) -> App:
     """On a fresh checkout the configured store is empty: fill it from the bundled `data/articles`."""
-    from bot.ingest import ingest
+    from bot.interfaces.ingest import ingest
 
     bundled = Path("data/articles")
     if not bundled.is_dir():

@@ -17,7 +17,7 @@ from lingua import LanguageDetector, LanguageDetectorBuilder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.bound import unbound
-from bot.render import shown_text
+from bot.render.layout import shown_text
 from bot.schema import Answer, Language
 
 HIT_KS = (1, 5, 10)
