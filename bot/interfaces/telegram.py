@@ -113,20 +113,18 @@ class KabarBot:
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/sources: the indexed articles."""
-        chat, msg = update.effective_chat, update.effective_message
-        if chat is None or msg is None:
-            return
-        articles = await asyncio.to_thread(self.list_sources)
-        for part in render_sources(articles, self._language(chat.id, update)):
-            await msg.reply_html(part, link_preview_options=NO_PREVIEW)
+        await self._listing(update, lambda language: render_sources(self.list_sources(), language))
 
     async def stories(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stories: the stories the bot follows, each with its articles."""
+        await self._listing(update, lambda language: render_stories(self.list_stories(), language))
+
+    async def _listing(self, update: Update, render: Callable[[Language], list[str]]) -> None:
+        """Reply with what `render` lists (read off the event loop: it reads the store)."""
         chat, msg = update.effective_chat, update.effective_message
         if chat is None or msg is None:
             return
-        stories = await asyncio.to_thread(self.list_stories)
-        for part in render_stories(stories, self._language(chat.id, update)):
+        for part in await asyncio.to_thread(render, self._language(chat.id, update)):
             await msg.reply_html(part, link_preview_options=NO_PREVIEW)
 
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
