@@ -202,9 +202,10 @@ class Answerer:
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
             text = self._generate(question, language, evidence[: self.options.second_look], conflicts)
         best = best_figure(figures)
-        # The model found no figure it could support (or there is no model): an article's own figure of what
-        # is counted answers. When the model says the articles do not tell, that stands.
-        if (text is None or isinstance(text, _Unstated)) and best is not None:
+        # The model found no figure it could support (or there is no model), or says the articles do not
+        # tell while they give disagreeing figures: an article's own figure of what is counted answers.
+        # When the model says the articles do not tell and they agree on nothing, that stands.
+        if (text is None or isinstance(text, _Unstated) or (text == "" and conflicts)) and best is not None:
             n = self._cite(best, evidence)
             resting = f"{best.claim.value_text} {best.claim.counted} [{n}]"
             return self._extractive(language, [e for e in evidence if e.n == n], resting)
@@ -410,14 +411,15 @@ def _counts_what_is_asked(question: str, text: str, evidence: Sequence[Evidence]
 def _conflict_citations(
     conflicts: Sequence[Conflict], evidence: Sequence[Evidence], cited: Sequence[Citation]
 ) -> list[Citation]:
-    """A citation for each article a disagreement quotes that the text does not cite already."""
-    numbers = {c.n for c in cited}
+    """A citation for each sentence a disagreement quotes that the text does not cite already: an article
+    the text cites for another sentence is listed again, with this one."""
+    quoted = {(c.n, c.quote) for c in cited}
     found = []
     for claim in (claim for conflict in conflicts for claim in conflict.claims):
         source = next((e for e in evidence if e.n == claim.n), None)
-        if source is None or claim.n in numbers:
+        if source is None or (claim.n, claim.quote) in quoted:
             continue
-        numbers.add(source.n)
+        quoted.add((source.n, claim.quote))
         found.append(citation_of(source, claim.quote))
     return found
 

@@ -235,3 +235,37 @@ def test_articles_giving_different_counts_of_what_is_asked_are_reported_as_diffe
         "houses-works": 860,
     }
     assert {c.doc_id for c in answer.citations} >= {"houses-agency", "houses-works"}
+
+
+def test_when_the_model_finds_nothing_but_articles_give_differing_counts_one_of_them_answers(
+    store: Store,
+) -> None:
+    from bot.answer import Answerer
+
+    agency = Article(
+        id="h-agency",
+        title="Banjir Sekar Wangi",
+        published="2025-03-13",
+        story="sekar-wangi",
+        text="Banjir bandang melanda Kabupaten Sekar Wangi.\n"
+        "BPBD mencatat 1.150 rumah rusak akibat banjir itu.",
+    )
+    works = Article(
+        id="h-works",
+        title="Sekar Wangi flood damage",
+        published="2025-03-13",
+        story="sekar-wangi",
+        language="en",
+        text="Inspectors in Sekar Wangi counted 860 damaged houses, the public works office said.",
+    )
+    store.ingest([agency, works])
+    model = _Replies(*["TIDAK ADA DI ARTIKEL"] * 3)
+    answer = Answerer(HybridRetriever(store), model).answer(
+        "Berapa rumah yang rusak akibat banjir di Sekar Wangi?"
+    )
+    assert answer.answered and answer.conflicts
+    lead = answer.text.split("“")[0]
+    assert ("1.150" in lead) != ("860" in lead)  # one article's own count, quoted; the other in the block
+    # Every sentence the disagreement quotes is among the sources.
+    quotes = {c.quote for c in answer.citations}
+    assert {claim.quote for claim in answer.conflicts[0].claims} <= quotes

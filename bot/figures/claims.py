@@ -142,7 +142,8 @@ def attribution_of(sentence: str) -> str | None:
             continue  # "Pemerintah membantah isu yang mengatakan": a clause, not a source
         starts_sentence = number == len(_ATTRIBUTION) - 1 or match.start(1) == 0
         common = (len(words) > 1 and words[1][0].islower()) or words[0].lower() in COMMON_SOURCES
-        if starts_sentence and common:  # "Pihak berwenang" has a capital only because it starts the sentence
+        # "Pihak berwenang" has a capital only because it starts the sentence; an acronym keeps its case.
+        if starts_sentence and common and not words[0].isupper():
             source = source[0].lower() + source[1:]
         return source
     return None
