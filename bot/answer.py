@@ -37,8 +37,8 @@ from bot.figures.claims import (
     predicates_in,
 )
 from bot.figures.conflicts import describe_claim, find_conflicts, topic
-from bot.figures.groups import group_of, group_terms
-from bot.figures.sources import SourceFigure, best_figure, counted_figures, disagreement
+from bot.figures.groups import group_of
+from bot.figures.sources import SourceFigure, best_figure, counted_figures, counted_forms, disagreement
 from bot.generation.base import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
@@ -395,9 +395,7 @@ def _counts_what_is_asked(question: str, text: str, evidence: Sequence[Evidence]
     head = counted_head(question)
     if not head:
         return True
-    group = group_of(head)
-    terms = set(group_terms(group)) if group else {head}
-    wanted = set().union(*(forms(term) for term in terms))
+    wanted = counted_forms(head)
     if not any(word_forms(e.text) & wanted for e in evidence):
         return True  # no evidence says X in any words known here (another language): nothing to check
     cited = set(cited_numbers(text))

@@ -79,6 +79,12 @@ def _counted_word(sentence: str, wanted: set[str]) -> tuple[Quantity, str, str] 
     return None
 
 
+def counted_forms(head: str) -> set[str]:
+    """Every form of every word for what `head` names: the words of its group in all languages, or itself."""
+    group = group_of(head)
+    return set().union(*(forms(term) for term in (group_terms(group) if group else {head})))
+
+
 def counted_figures(
     question: str, chunks: Sequence[Hit], ignore: frozenset[str] = frozenset()
 ) -> list[SourceFigure]:
@@ -87,7 +93,7 @@ def counted_figures(
     if not head:
         return []
     group = group_of(head)
-    wanted = set().union(*(forms(term) for term in (group_terms(group) if group else {head})))
+    wanted = counted_forms(head)
     # The question's other words, each in all its forms: what tells "4.500 warga mengungsi" from a toll.
     others = [
         forms(w)
