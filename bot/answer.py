@@ -27,15 +27,7 @@ from bot.citations import (
     misattributed,
 )
 from bot.evidence import SentenceVectors, evidence_of, format_evidence, select_evidence
-from bot.figures.claims import (
-    asks_how_many,
-    counted_asked,
-    counted_head,
-    extract_claims,
-    indonesian_words,
-    mentions,
-    predicates_in,
-)
+from bot.figures.claims import extract_claims, mentions
 from bot.figures.conflicts import describe_claim, find_conflicts, topic
 from bot.figures.groups import group_of
 from bot.figures.sources import SourceFigure, best_figure, counted_figures, counted_forms, disagreement
@@ -43,6 +35,7 @@ from bot.generation.base import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
+from bot.question import Question
 from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
 from index.retrieval import HybridRetriever
 from index.store import Hit
@@ -76,11 +69,6 @@ _MODEL_ABSTAINS = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W\d_]+")
-_FOLLOW_UP = re.compile(
-    r"^(?:dan|lalu|terus|kalau|bagaimana dengan|and|what about|how about|so)\b"
-    r"|\b(?:itu|mereka|tersebut|they|it|that)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -128,26 +116,24 @@ class Answerer:
     def answer(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
         """Answer `question` in its language (or `language`), citing the articles it uses."""
         started = time.perf_counter()
-        question = question.strip()
-        language = language or self.detector.detect(question)
-        query, focus = self._queries(question, history, language)
-        found = self.retriever.retrieve_story(query, k=self.options.top_k)
+        language = language or self.detector.detect(question.strip())
+        q = Question.parse(question, language, history)
+        found = self.retriever.retrieve_story(q.query, k=self.options.top_k)
         hits = found.hits
-        asked = predicates_in(focus)
         evidence = select_evidence(
-            focus,
+            q.focus,
             hits,
             self.vectors,
             self.tokens,
             self.retriever.bm25().idf,
             self.options.max_sentences,
-            boost=lambda text: self.options.asked_boost * mentions(asked, text),
+            boost=lambda text: self.options.asked_boost * mentions(q.asked, text),
         )
         retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
         retrieve_ms = (time.perf_counter() - started) * 1000
 
         result = Answer(
-            question=question,
+            question=q.text,
             text=_not_found(language, hits),
             language=language,
             answered=False,
@@ -155,20 +141,20 @@ class Answerer:
             retrieved=retrieved,
             backend=self.backend_name,
         )
-        absent = self._absent(question, language, found.story)
+        absent = self._absent(q, found.story)
         if absent:
             result.text = _not_found(language, hits, absent)
-        elif self._grounded(question, evidence, hits):
+        elif self._grounded(q, evidence, hits):
             claims = extract_claims(evidence)
-            conflicts = self._conflicts(asked, evidence, claims)
-            figures = self._source_figures(question, found.story)
+            conflicts = self._conflicts(q, evidence, claims)
+            figures = self._source_figures(q, found.story)
             if not conflicts:
                 conflicts = self._per_source(figures, language, evidence)
-            figure = self._stated_figure(question, asked, evidence, claims)
+            figure = self._stated_figure(q, evidence, claims)
             text = (
                 describe_claim(figure, language) + _earlier(figure, claims, evidence, conflicts, language)
                 if figure
-                else self._body(question, language, evidence, conflicts, figures)
+                else self._body(q, evidence, conflicts, figures)
             )
             if text:  # "" is the model saying the articles lack the answer
                 vectors = self.vectors([e.text for e in evidence])
@@ -186,8 +172,7 @@ class Answerer:
 
     def _body(
         self,
-        question: str,
-        language: Language,
+        question: Question,
         evidence: list[Evidence],
         conflicts: list[Conflict],
         figures: Sequence[SourceFigure] = (),
@@ -195,12 +180,13 @@ class Answerer:
         """The model's answer or, when there is no model or it fails, the best evidence sentence; "" when
         the model finds the articles lack the answer. For "how many X", an article's own figure of X
         (`figures`) answers before the best sentence does, and when the model finds nothing."""
-        text = self._generate(question, language, evidence, conflicts) if self.backend else None
+        language = question.language
+        text = self._generate(question, evidence, conflicts) if self.backend else None
         if text == "" and 0 < self.options.second_look < len(evidence):
             # A small model reading five sentences misses an answer worded unlike the question
             # ("pengelolanya PT Zyxo" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
-            text = self._generate(question, language, evidence[: self.options.second_look], conflicts)
+            text = self._generate(question, evidence[: self.options.second_look], conflicts)
         best = best_figure(figures)
         # The model found no figure it could support (or there is no model), or says the articles do not
         # tell while they give disagreeing figures: an article's own figure of what is counted answers.
@@ -214,28 +200,15 @@ class Answerer:
             text = None
         return self._extractive(language, evidence) if text is None else text
 
-    def _queries(self, question: str, history: Sequence[Turn], language: Language) -> tuple[str, str]:
-        """What retrieval looks for, and what evidence sentences are scored against.
-
-        A follow-up ("Dan berapa yang terluka?") is retrieved together with the question before it, but its
-        evidence is chosen by what it asks itself. English questions also carry the Indonesian words for
-        what they ask about (killed: tewas), a bridge to the Indonesian articles for the BM25 side.
-        """
-        focus = question
-        if language == "en":
-            focus = " ".join([question, *indonesian_words(predicates_in(question))])
-        if history and _FOLLOW_UP.search(question):
-            return f"{history[-1].question} {focus}", focus
-        return focus, focus
-
-    def _absent(self, question: str, language: Language, story: str | None) -> list[str]:
+    def _absent(self, question: Question, story: str | None) -> list[str]:
         """The question's words its story never uses, when there are enough of them to decline."""
+        language = question.language
         if story is None or language not in self.retriever.story_languages(story):
             return []  # an English question over Indonesian articles shares few words with them anyway
-        absent = self.retriever.absent_words(question, story, language, words("question_words"))
+        absent = self.retriever.absent_words(question.text, story, language, words("question_words"))
         return absent if len(absent) >= self.options.absent_words else []
 
-    def _grounded(self, question: str, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
+    def _grounded(self, question: Question, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
         """Whether the retrieved text can hold the answer: relevant enough, naming what the question
         names (even spelt the other language's way: Germany/Jerman), and saying the asked event of whom
         it is asked."""
@@ -247,7 +220,7 @@ class Answerer:
         )
 
     def _stated_figure(
-        self, question: str, asked: set[str], evidence: list[Evidence], claims: list[Claim]
+        self, question: Question, evidence: list[Evidence], claims: list[Claim]
     ) -> Claim | None:
         """For a "how many" question about what is `asked` (killed, arrested, sent...), the figure the best
         evidence states for it ("Berapa orang yang ditangkap?": "lebih dari 2.000 orang ditangkap"), if any.
@@ -255,12 +228,12 @@ class Answerer:
         The claim parser reads such figures exactly; a small model misreads them (the 1,000 injured for the
         400 hospitalised in the same sentence), so these answers are written from the claim, no model needed.
         """
-        if not asked or not asks_how_many(question):
+        if not question.asked or not question.how_many:
             return None
         top = self._top(evidence)
-        stated = [c for c in claims if c.predicate in asked and (c.doc_id, c.quote) in top]
-        group = group_of(counted_asked(question))
-        head = counted_head(question)
+        stated = [c for c in claims if c.predicate in question.asked and (c.doc_id, c.quote) in top]
+        group = group_of(question.counted)
+        head = question.head
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
             stated = [c for c in stated if group_of(c.counted) == group]
         elif head:  # nor "Berapa ekor ternak yang mati?" by the people who died
@@ -270,17 +243,17 @@ class Answerer:
         stated.sort(key=lambda c: published.get(c.doc_id, ""), reverse=True)
         return stated[0] if stated else None
 
-    def _conflicts(self, asked: set[str], evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
+    def _conflicts(self, question: Question, evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
         found = find_conflicts(claims, similar=self.embedder.embed_passages)
-        if asked:
-            return [c for c in found if c.claims[0].predicate in asked]
+        if question.asked:
+            return [c for c in found if c.claims[0].predicate in question.asked]
         top = self._top(evidence)
         return [c for c in found if any((claim.doc_id, claim.quote) in top for claim in c.claims)]
 
-    def _source_figures(self, question: str, story: str | None) -> list[SourceFigure]:
+    def _source_figures(self, question: Question, story: str | None) -> list[SourceFigure]:
         """For "how many X", each article of the story read whole for its own figure of X."""
-        if story is None or not asks_how_many(question):
+        if story is None or not question.how_many:
             return []
         ignore = words("question_words") | self.tokens.stopwords
         return counted_figures(question, self.retriever.story_chunks(story), ignore)
@@ -312,14 +285,15 @@ class Answerer:
         return {(e.doc_id, e.text) for e in evidence[: self.options.conflict_rank]}
 
     def _messages(
-        self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
+        self, question: Question, evidence: list[Evidence], conflicts: list[Conflict]
     ) -> list[dict[str, str]]:
+        language = question.language
         notes = []
         for conflict in conflicts:
             claims = ", ".join(f"{c.value_text} [{c.n}]" for c in conflict.claims)
             notes.append(template("conflict_note", language).format(claims=claims))
         prompt = template("question", language).format(
-            evidence=format_evidence(evidence), notes="\n".join(notes), question=question
+            evidence=format_evidence(evidence), notes="\n".join(notes), question=question.text
         )
         return [
             {"role": "system", "content": template("answer", language)},
@@ -327,7 +301,7 @@ class Answerer:
         ]
 
     def _generate(
-        self, question: str, language: Language, evidence: list[Evidence], conflicts: list[Conflict]
+        self, question: Question, evidence: list[Evidence], conflicts: list[Conflict]
     ) -> str | None:
         """The model's cited answer; "" when the model says the articles lack it (or, asked how many, gives
         a figure they do not state); None to fall back to the evidence.
@@ -336,7 +310,8 @@ class Answerer:
         with a firmer instruction.
         """
         assert self.backend is not None
-        messages = self._messages(question, language, evidence, conflicts)
+        language = question.language
+        messages = self._messages(question, evidence, conflicts)
         valid = {e.n for e in evidence}
         problem = ""
         for attempt in range(2):
@@ -348,13 +323,13 @@ class Answerer:
                 log.warning("generation failed, answering from the evidence instead: %s", exc)
                 return None
             log.debug("model said: %r", raw)
-            cleaned = _without_echo(clean_markers(raw, valid), question)
+            cleaned = _without_echo(clean_markers(raw, valid), question.text)
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
-            text = align_citations(cleaned, evidence, self.tokens, question)
+            text = align_citations(cleaned, evidence, self.tokens, question.text)
             if (
                 text is None
-                or misattributed(text, evidence, grounding.actors(question), self.tokens)
+                or misattributed(text, evidence, list(question.actors), self.tokens)
                 or not _counts_what_is_asked(question, text, evidence)
             ):
                 problem = "unsupported"
@@ -373,7 +348,7 @@ class Answerer:
                 {"role": "assistant", "content": raw},
                 {"role": "user", "content": template(problem, language)},
             ]
-        if problem == "unsupported" and asks_how_many(question):
+        if problem == "unsupported" and question.how_many:
             return UNSTATED  # a figure its evidence does not state, twice: the evidence does not give it
         return None
 
@@ -389,20 +364,19 @@ class Answerer:
         return f"{clean_markers(resting, set()).rstrip(' .,;')}. {lead}" if resting else lead
 
 
-def _counts_what_is_asked(question: str, text: str, evidence: Sequence[Evidence]) -> bool:
+def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evidence]) -> bool:
     """For "how many X", whether every figure of the reply stands in a cited sentence that speaks of X (or
     of X's group in any language): a toll is no answer to how many houses were damaged."""
-    head = counted_head(question)
-    if not head:
+    if not question.head:
         return True
-    wanted = counted_forms(head)
+    wanted = counted_forms(question.head)
     if not any(word_forms(e.text) & wanted for e in evidence):
         return True  # no evidence says X in any words known here (another language): nothing to check
     cited = set(cited_numbers(text))
     sentences = [e.text for e in evidence if e.n in cited]
     return all(
         any(figure in figures(s) and word_forms(s) & wanted for s in sentences)
-        for figure in figures(strip_quotes(text)) - figures(question)
+        for figure in figures(strip_quotes(text)) - figures(question.text)
     )
 
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from bot.figures.claims import mentions, predicates_in
+from bot.figures.claims import mentions
 from bot.lexicon import alternatives, lexicons, words
+
+if TYPE_CHECKING:
+    from bot.question import Question
 
 # Events whose subject a question's premise names.
 EVENTS = frozenset({"killed", "injured", "arrested", "hospitalised", "evacuated", "missing", "sent"})
@@ -67,11 +71,6 @@ def actors(question: str) -> list[tuple[str, ...]]:
     return found
 
 
-def participants(question: str) -> list[str]:
-    """The names of the question's `actors`, one by one."""
-    return [name for actor in actors(question) for name in actor]
-
-
 def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[^\W\d_]{3,}", text)}
 
@@ -85,14 +84,13 @@ def named(name: str, words: set[str]) -> bool:
     return bool(difflib.get_close_matches(name.lower(), words, n=1, cutoff=0.75))
 
 
-def names_present(question: str, sentences: Iterable[str]) -> bool:
+def names_present(question: Question, sentences: Iterable[str]) -> bool:
     """False when the question names things and none of them appears in any of the sentences."""
-    asked = names(question)
     words = set().union(*(_words(s) for s in sentences))
-    return not asked or any(named(name, words) for name in asked)
+    return not question.names or any(named(name, words) for name in question.names)
 
 
-def premise_supported(question: str, sentences: Sequence[str]) -> bool:
+def premise_supported(question: Question, sentences: Sequence[str]) -> bool:
     """False when the question takes for granted that an event (killed, arrested, sent...) happened to
     someone it names ("Why was Arvani arrested?", "How many Velmoran soldiers were killed?") and no
     sentence says that event of that name.
@@ -101,13 +99,13 @@ def premise_supported(question: str, sentences: Sequence[str]) -> bool:
     for something else. Names no sentence uses at all (an English rendering of an Indonesian name) are
     not judged either.
     """
-    events = predicates_in(question) & EVENTS
-    if not events or not _PRESUPPOSES.match(question):
+    events = question.asked & EVENTS
+    if not events or not _PRESUPPOSES.match(question.text):
         return True
     words = [_words(s) for s in sentences]
     everywhere = set().union(*words)
     aliases = _acronyms(sentences)
-    who = [name for name in participants(question) if named(name, everywhere)]
+    who = [name for actor in question.actors for name in actor if named(name, everywhere)]
     return not who or any(
         mentions(events, sentence)
         and any(named(name, ws) or aliases.get(name.lower(), {""}) <= ws for name in who)

@@ -275,7 +275,9 @@ class HybridRetriever:
         languages: dict[str, str] = {}
         for text, meta in zip(texts, metas, strict=True):
             doc_id = str(meta.get("doc_id"))
-            articles.setdefault(doc_id, [str(meta.get("title", ""))]).append(text)
+            # What an article is called and who published it are words the story uses too: a question
+            # naming the outlet ("Which paper did the Courant cite?") does not ask about something absent.
+            articles.setdefault(doc_id, [str(meta.get(key, "")) for key in ("title", "source")]).append(text)
             languages[doc_id] = str(meta.get("language", ""))
         vocabulary = StoryVocabulary()
         for doc_id, parts in articles.items():

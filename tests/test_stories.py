@@ -3,6 +3,7 @@ mixes two events."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,15 @@ def test_a_question_about_what_the_story_never_mentions_is_declined_saying_so(st
     assert answerer.answer("Sungai apa yang meluap di Sekar Wangi?").answered
     # An English question over Indonesian articles shares few words with them: not judged this way.
     assert answerer.answer("Which river burst its banks in Sekar Wangi?").answered
+
+
+def test_who_published_an_article_is_among_the_words_its_story_uses(store: Store) -> None:
+    store.ingest([dataclasses.replace(FLOOD_EN, source="The Wyndmoor Courant"), FLOOD_ID, ELECTION])
+    retriever = HybridRetriever(store)
+    story = retriever.retrieve_story("Sekar Wangi flood").story
+    assert story is not None
+    question = "Which newspaper did the Wyndmoor Courant quote about the dam collapse?"
+    assert retriever.absent_words(question, story, "en") == ["newspaper", "quote", "collapse"]
 
 
 class _Replies:

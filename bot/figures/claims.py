@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.figures.groups import group_of
 from bot.figures.numbers import Token, find_quantities, tokenize
@@ -34,7 +34,7 @@ def predicates_in(text: str) -> set[str]:
     return {predicate for predicate, asked in _ASKED.items() if words & asked}
 
 
-def mentions(predicates: set[str], text: str) -> bool:
+def mentions(predicates: Collection[str], text: str) -> bool:
     """Whether `text` says one of these predicates happened (in either language)."""
     words = set(re.findall(r"[\w-]+", text.lower()))
     empty: frozenset[str] = frozenset()

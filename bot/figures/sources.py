@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.figures.claims import attribution_of, counted_head, mentions, predicates_in
+from bot.figures.claims import attribution_of, mentions, predicates_in
 from bot.figures.conflicts import comparable, incompatible
 from bot.figures.groups import group_of, group_terms
 from bot.figures.numbers import Quantity, find_quantities, parse_number, tokenize
 from bot.lexicon import alternatives, words
+from bot.question import Question
 from bot.schema import Claim
 from index.store import Hit
 from index.stories import published_date
@@ -86,10 +87,10 @@ def counted_forms(head: str) -> set[str]:
 
 
 def counted_figures(
-    question: str, chunks: Sequence[Hit], ignore: frozenset[str] = frozenset()
+    question: Question, chunks: Sequence[Hit], ignore: frozenset[str] = frozenset()
 ) -> list[SourceFigure]:
     """Each article's figure for what `question` counts (none for a question that names nothing)."""
-    head = counted_head(question)
+    head = question.head
     if not head:
         return []
     group = group_of(head)
@@ -97,13 +98,13 @@ def counted_figures(
     # The question's other words, each in all its forms: what tells "4.500 warga mengungsi" from a toll.
     others = [
         forms(w)
-        for w in dict.fromkeys(_WORD.findall(question))
+        for w in dict.fromkeys(_WORD.findall(question.text))
         if w.lower() not in ignore and not forms(w) & wanted and w[0].islower()
     ]
     # A word for people counts anyone: its figure must stand among the question's other words. A specific
     # one ("rumah", "vehicles") may stand alone, as it does in an article in the other language.
     generic = group == "people" or head in words("classifiers")
-    asked = predicates_in(question)
+    asked = question.asked
     predicate = min(asked, default="")
     best: dict[str, tuple[int, SourceFigure]] = {}
     for hit in chunks:

@@ -1,0 +1,63 @@
+"""A question, parsed once: its language, what retrieval looks for, what it asks and whom it names.
+
+Every answering step reads this one object instead of parsing the text again: retrieval (`query`),
+evidence scoring (`focus`), grounding (`names`, `actors`), the "how many" steps (`how_many`, `counted`,
+`head`) and the checks of the model's reply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import grounding
+from bot.figures.claims import asks_how_many, counted_asked, counted_head, indonesian_words, predicates_in
+from bot.schema import Language, Turn
+
+# A question that leans on the one before it ("Dan berapa yang terluka?", "What about them?").
+_FOLLOW_UP = re.compile(
+    r"^(?:dan|lalu|terus|kalau|bagaimana dengan|and|what about|how about|so)\b"
+    r"|\b(?:itu|mereka|tersebut|they|it|that)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # as asked, trimmed
+    language: Language
+    query: str  # what retrieval looks for: with the question before it, for a follow-up
+    focus: str  # what evidence sentences are scored against
+    asked: frozenset[str]  # the events it asks about: killed, arrested, sent...
+    how_many: bool  # asks for a quantity ("berapa", "how many"), not a date or a name
+    counted: str  # for "how many", its words for what is counted: "police officers and soldiers"
+    head: str  # the head noun of `counted` ("officers"); "" when it names nothing
+    names: tuple[str, ...]  # the capitalised words it asks about
+    actors: tuple[tuple[str, ...], ...]  # whom it asks an event happened to, a run of names one actor
+
+    @classmethod
+    def parse(cls, text: str, language: Language, history: Sequence[Turn] = ()) -> Question:
+        """`text` read once, in `language`, after the conversation's earlier `history`.
+
+        English questions also carry the Indonesian words for what they ask about (killed: tewas) in
+        `focus`, a bridge to Indonesian articles for the BM25 side. A follow-up is retrieved together with
+        the question before it, but its evidence is chosen by what it asks itself.
+        """
+        text = text.strip()
+        asked = predicates_in(text)
+        focus = " ".join([text, *indonesian_words(asked)]) if language == "en" else text
+        query = f"{history[-1].question} {focus}" if history and _FOLLOW_UP.search(text) else focus
+        how_many = asks_how_many(text)
+        return cls(
+            text=text,
+            language=language,
+            query=query,
+            focus=focus,
+            asked=frozenset(asked),
+            how_many=how_many,
+            counted=counted_asked(text) if how_many else "",
+            head=counted_head(text) if how_many else "",
+            names=tuple(grounding.names(text)),
+            actors=tuple(grounding.actors(text)),
+        )
