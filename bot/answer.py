@@ -30,7 +30,14 @@ from bot.evidence import SentenceVectors, evidence_of, format_evidence, select_e
 from bot.figures.claims import extract_claims, mentions
 from bot.figures.conflicts import describe_claim, find_conflicts, topic
 from bot.figures.groups import group_of
-from bot.figures.sources import SourceFigure, best_figure, counted_figures, counted_forms, disagreement
+from bot.figures.sources import (
+    SourceFigure,
+    best_figure,
+    counted_figures,
+    counted_forms,
+    disagreement,
+    generic_head,
+)
 from bot.generation.base import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
@@ -151,6 +158,8 @@ class Answerer:
             if not conflicts:
                 conflicts = self._per_source(figures, language, evidence)
             figure = self._stated_figure(q, evidence, claims)
+            if figure and not conflicts:
+                figure = self._latest(figure, figures, evidence)
             text = (
                 describe_claim(figure, language) + _earlier(figure, claims, evidence, conflicts, language)
                 if figure
@@ -189,9 +198,11 @@ class Answerer:
             text = self._generate(question, evidence[: self.options.second_look], conflicts)
         best = best_figure(figures)
         # The model found no figure it could support (or there is no model), or says the articles do not
-        # tell while they give disagreeing figures: an article's own figure of what is counted answers.
-        # When the model says the articles do not tell and they agree on nothing, that stands.
-        if (text is None or isinstance(text, _Unstated) or (text == "" and conflicts)) and best is not None:
+        # tell while they give disagreeing figures, or while an article gives a figure of something specific
+        # beside the question's other words ("11 anak-anak" among the dead): that figure answers. When the
+        # model says the articles do not tell and none gives such a figure, that stands.
+        overlooked = text == "" and best is not None and (bool(conflicts) or _specific(best, question))
+        if (text is None or isinstance(text, _Unstated) or overlooked) and best is not None:
             n = self._cite(best, evidence)
             resting = f"{best.claim.value_text} {best.claim.counted} [{n}]"
             return self._extractive(language, [e for e in evidence if e.n == n], resting)
@@ -242,6 +253,25 @@ class Answerer:
         published = _published(evidence)
         stated.sort(key=lambda c: published.get(c.doc_id, ""), reverse=True)
         return stated[0] if stated else None
+
+    def _latest(self, figure: Claim, figures: Sequence[SourceFigure], evidence: list[Evidence]) -> Claim:
+        """`figure`, or a later article's own figure of the same count, which supersedes it: a toll is
+        counted again as a story unfolds, and the latest report need not be among the best evidence. The
+        later figure must say the same event and share as many of the question's words."""
+        published = _published(evidence)
+        own = max((f.score for f in figures if f.claim.doc_id == figure.doc_id), default=1)
+        later = [
+            f
+            for f in figures
+            if figure.predicate in f.events
+            and f.score >= own
+            and str(f.hit.metadata.get("published", "")) > published.get(figure.doc_id, "")
+        ]
+        if not later:
+            return figure
+        latest = max(later, key=lambda f: (str(f.hit.metadata.get("published", "")), f.score))
+        log.info("a later report gives %s: it supersedes %s", latest.claim.value_text, figure.value_text)
+        return latest.claim.model_copy(update={"n": self._cite(latest, evidence)})
 
     def _conflicts(self, question: Question, evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
@@ -378,6 +408,11 @@ def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evid
         any(figure in figures(s) and word_forms(s) & wanted for s in sentences)
         for figure in figures(strip_quotes(text)) - figures(question.text)
     )
+
+
+def _specific(figure: SourceFigure, question: Question) -> bool:
+    """Whether `figure` counts something specific the question asks about, beside its other words."""
+    return figure.score > 0 and not generic_head(question.head)
 
 
 def _conflict_citations(

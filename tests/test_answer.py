@@ -404,3 +404,4 @@ def test_a_year_asked_with_berapa_is_not_a_count_of_a_name() -> None:
     assert counted_head("Berapa jumlah terakhir korban yang tewas?") == "korban"
     assert counted_head("How many ferry survivors were still in hospital?") == "survivors"
     assert counted_head("Berapa orang yang berada di kapal?") == "orang"
+    assert counted_head("How many of the children were rescued?") == "children"  # not "the"

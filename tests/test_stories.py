@@ -279,3 +279,56 @@ def test_when_the_model_finds_nothing_but_articles_give_differing_counts_one_of_
     # Every sentence the disagreement quotes is among the sources.
     quotes = {c.quote for c in answer.citations}
     assert {claim.quote for claim in answer.conflicts[0].claims} <= quotes
+
+
+def test_a_later_report_supersedes_the_count_the_best_sentences_give(store: Store) -> None:
+    from bot.answer import Answerer
+
+    first = Article(
+        id="early",
+        title="Banjir Sekar Wangi: 26 orang meninggal",
+        published="2025-03-13",
+        source="Warta Timur",
+        story="sekar-wangi",
+        text="Jumlah korban meninggal akibat banjir bandang di Kabupaten Sekar Wangi mencapai 26 orang.\n"
+        "Korban meninggal banjir bandang Sekar Wangi sebagian besar warga Desa Kalomboa.\n"
+        "Banjir bandang Sekar Wangi merusak ratusan rumah.",
+    )
+    later = Article(
+        id="late",
+        title="Data korban diperbarui",
+        published="2025-03-17",
+        source="Harian Tepian",
+        story="sekar-wangi",
+        text="BPBD memperbarui datanya pada Senin.\n"
+        "Dengan tujuh jenazah yang ditemukan, kini 33 orang meninggal.",
+    )
+    store.ingest([first, later, ELECTION])
+    answer = Answerer(HybridRetriever(store), None).answer(
+        "Berapa jumlah korban meninggal akibat banjir bandang di Sekar Wangi?"
+    )
+    assert answer.answered and not answer.conflicts
+    assert answer.text.startswith("33 orang")
+    assert "Laporan sebelumnya (Warta Timur, 2025-03-13) menyebut 26" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"early", "late"}
+
+
+def test_a_figure_of_something_specific_answers_when_the_model_overlooks_it(store: Store) -> None:
+    from bot.answer import Answerer
+
+    article = Article(
+        id="ferry",
+        title="Kapal tenggelam di Selat Wyndra",
+        published="2025-06-15",
+        story="ferry",
+        text="Kapal penumpang tenggelam di Selat Wyndra pada Minggu malam.\n"
+        "Kepala SAR mengatakan dari 38 korban meninggal, 11 di antaranya anak-anak.\n"
+        "Pencarian korban hilang dilanjutkan pada Senin.",
+    )
+    store.ingest([article, ELECTION])
+    declining = _Replies(*["TIDAK ADA DI ARTIKEL"] * 4)
+    answerer = Answerer(HybridRetriever(store), declining)
+    answer = answerer.answer("Berapa anak-anak di antara korban meninggal kapal di Selat Wyndra?")
+    assert answer.answered and answer.text.startswith("11 anak-anak")
+    # Of people in general, the model's "not in the articles" stands: the figure may count others.
+    assert not answerer.answer("Berapa orang yang hilang di Selat Wyndra?").answered

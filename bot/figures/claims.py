@@ -74,6 +74,7 @@ _ANAPHORA_PAIRS = frozenset(
 )
 _CONNECTORS = words("connectors")
 _CLASSIFIERS = words("classifiers") | words("more")  # "18 orang polisi", "18 more people"
+_PARTITIVE = words("partitive")
 _LINKING = words("linking")  # "dozens of residents", "the deaths of 18 officers"
 _INCLUDING = words("including")
 _TOLL_LEAD = words("toll_lead")
@@ -291,7 +292,7 @@ def counted_head(question: str) -> str:
     # "Berapa orang yang berada di kapal?" counts people: a classifier before "yang" is the whole phrase.
     if phrase and all(w in _CLASSIFIERS for w in phrase):
         return phrase[0]
-    nouns = [w for w in phrase if w not in _CLASSIFIERS]
+    nouns = [w for w in phrase if w not in _CLASSIFIERS and w not in _PARTITIVE]
     if _head_last(question):
         nouns.reverse()
     return next((w for w in nouns if group_of(w)), nouns[0] if nouns else "")

@@ -86,6 +86,12 @@ def counted_forms(head: str) -> set[str]:
     return set().union(*(forms(term) for term in (group_terms(group) if group else {head})))
 
 
+def generic_head(head: str) -> bool:
+    """Whether `head` counts anyone ("orang", "people", "korban") rather than something specific ("rumah",
+    "children", "vehicles")."""
+    return group_of(head) == "people" or head in words("classifiers")
+
+
 def counted_figures(
     question: Question, chunks: Sequence[Hit], ignore: frozenset[str] = frozenset()
 ) -> list[SourceFigure]:
@@ -93,7 +99,6 @@ def counted_figures(
     head = question.head
     if not head:
         return []
-    group = group_of(head)
     wanted = counted_forms(head)
     # The question's other words, each in all its forms: what tells "4.500 warga mengungsi" from a toll.
     others = [
@@ -103,7 +108,7 @@ def counted_figures(
     ]
     # A word for people counts anyone: its figure must stand among the question's other words. A specific
     # one ("rumah", "vehicles") may stand alone, as it does in an article in the other language.
-    generic = group == "people" or head in words("classifiers")
+    generic = generic_head(head)
     asked = question.asked
     predicate = min(asked, default="")
     best: dict[str, tuple[int, SourceFigure]] = {}
