@@ -38,6 +38,7 @@ from bot.figures.sources import (
     disagreement,
     generic_head,
 )
+from bot.figures.speakers import Speaker, speakers
 from bot.generation.base import Backend, GenerationError
 from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
@@ -59,6 +60,9 @@ EARLIER = {
     "id": "Laporan sebelumnya ({when}) menyebut {figure} [{n}].",
     "en": "An earlier report ({when}) gave {figure} [{n}].",
 }
+# Who gave a figure, one or more speakers each with the article crediting them.
+SAID_BY = {"id": "Angka itu disebut oleh {names}.", "en": "That figure was given by {names}."}
+AND = {"id": "dan", "en": "and"}
 ABSENT = {"id": "Artikelnya tidak memuat kata {words}.", "en": "They never mention {words}."}
 COVERS = {"id": "Artikel terdekat membahas “{title}”.", "en": "The closest articles report “{title}”."}
 # The lead of a quoted sentence, by (answer language, quote language): a quote says what language it is in.
@@ -160,14 +164,19 @@ class Answerer:
             figure = self._stated_figure(q, evidence, claims)
             if figure and not conflicts:
                 figure = self._latest(figure, figures, evidence)
-            text = (
-                describe_claim(figure, language) + _earlier(figure, claims, evidence, conflicts, language)
-                if figure
-                else self._body(q, evidence, conflicts, figures)
-            )
-            if text:  # "" is the model saying the articles lack the answer
+            said = self._speakers(q, found.story)
+            if said:  # each article's own speaker, cited with the sentence crediting them, nothing else
+                text, conflicts = self._said_by(said, language, evidence), []
+            elif figure:
+                text = describe_claim(figure, language) + _earlier(
+                    figure, claims, evidence, conflicts, language
+                )
+            else:
+                text = self._body(q, evidence, conflicts, figures)
+            if text and not said:  # others saying the same are cited too
                 vectors = self.vectors([e.text for e in evidence])
                 text = corroborate(text, evidence, vectors @ vectors.T, self.tokens)
+            if text:  # "" is the model saying the articles lack the answer
                 result.text, result.answered, result.conflicts = text, True, conflicts
                 result.citations = build_citations(text, evidence, self.tokens)
                 result.citations += _conflict_citations(conflicts, evidence, result.citations)
@@ -288,6 +297,20 @@ class Answerer:
         ignore = words("question_words") | self.tokens.stopwords
         return counted_figures(question, self.retriever.story_chunks(story), ignore)
 
+    def _speakers(self, question: Question, story: str | None) -> list[Speaker]:
+        """For "who gave figure X", whom each article of the story credits with it."""
+        if story is None or not question.who:
+            return []
+        ignore = words("question_words") | self.tokens.stopwords
+        return speakers(question, self.retriever.story_chunks(story), ignore)
+
+    def _said_by(self, said: Sequence[Speaker], language: Language, evidence: list[Evidence]) -> str:
+        """The reply naming each article's speaker, each cited with the sentence crediting them."""
+        numbered = sorted((self._cite(speaker, evidence), speaker.name) for speaker in said)
+        cited = [f"{name} [{n}]" for n, name in numbered]
+        names = cited[0] if len(cited) == 1 else f"{', '.join(cited[:-1])} {AND[language]} {cited[-1]}"
+        return SAID_BY[language].format(names=names)
+
     def _per_source(
         self, figures: Sequence[SourceFigure], language: Language, evidence: list[Evidence]
     ) -> list[Conflict]:
@@ -301,13 +324,13 @@ class Answerer:
         return [Conflict(topic=topic(claims, language), claims=claims)]
 
     @staticmethod
-    def _cite(figure: SourceFigure, evidence: list[Evidence]) -> int:
-        """The article number of the sentence stating `figure`, added to the evidence if not there yet."""
-        doc_id = figure.claim.doc_id
+    def _cite(source: SourceFigure | Speaker, evidence: list[Evidence]) -> int:
+        """The article number of the sentence `source` rests on, added to the evidence if not there yet."""
+        doc_id = source.hit.doc_id
         numbers = {e.doc_id: e.n for e in evidence}
         n = numbers.get(doc_id, max(numbers.values(), default=0) + 1)
-        if not any(e.doc_id == doc_id and e.start == figure.start for e in evidence):
-            evidence.append(evidence_of(figure.hit, n, figure.claim.quote, figure.start, figure.end))
+        if not any(e.doc_id == doc_id and e.start == source.start for e in evidence):
+            evidence.append(evidence_of(source.hit, n, source.sentence, source.start, source.end))
         return n
 
     def _top(self, evidence: list[Evidence]) -> set[tuple[str, str]]:

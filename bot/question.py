@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot import grounding
 from bot.figures.claims import asks_how_many, counted_asked, counted_head, indonesian_words, predicates_in
+from bot.lexicon import words
 from bot.schema import Language, Turn
 
 # A question that leans on the one before it ("Dan berapa yang terluka?", "What about them?").
@@ -21,6 +22,7 @@ _FOLLOW_UP = re.compile(
     r"|\b(?:itu|mereka|tersebut|they|it|that)\b",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Question:
     focus: str  # what evidence sentences are scored against
     asked: frozenset[str]  # the events it asks about: killed, arrested, sent...
     how_many: bool  # asks for a quantity ("berapa", "how many"), not a date or a name
+    who: bool  # asks for a person ("Siapa yang menyebut ...?", "Who said ...?")
     counted: str  # for "how many", its words for what is counted: "police officers and soldiers"
     head: str  # the head noun of `counted` ("officers"); "" when it names nothing
     names: tuple[str, ...]  # the capitalised words it asks about
@@ -49,6 +52,7 @@ class Question:
         focus = " ".join([text, *indonesian_words(asked)]) if language == "en" else text
         query = f"{history[-1].question} {focus}" if history and _FOLLOW_UP.search(text) else focus
         how_many = asks_how_many(text)
+        said = [w.lower() for w in _WORD.findall(text)]
         return cls(
             text=text,
             language=language,
@@ -56,6 +60,7 @@ class Question:
             focus=focus,
             asked=frozenset(asked),
             how_many=how_many,
+            who=bool(said) and bool({said[0], said[-1]} & words("who")),
             counted=counted_asked(text) if how_many else "",
             head=counted_head(text) if how_many else "",
             names=tuple(grounding.names(text)),

@@ -308,3 +308,16 @@ def test_planted_disagreements_are_found_with_high_precision_and_recall():
     print(f"planted set lexicon only:  precision {lexical_precision:.2f}, recall {lexical_recall:.2f}")
     assert precision >= 0.9 and recall >= 0.9
     assert lexical_precision >= 0.9  # without the embedder it misses groups it does not know, never invents
+
+
+def test_who_a_sentence_credits_with_what_it_says() -> None:
+    from bot.figures.claims import attribution_of
+
+    assert attribution_of('"Kami sudah mengevakuasi 23 jenazah," kata Yohanis Latu.') == "Yohanis Latu"
+    quoted = '"We have recovered 23 bodies," Yohanis Latu, head of the rescue office, told reporters.'
+    assert attribution_of(quoted) == "Yohanis Latu"
+    assert attribution_of("Sebanyak 23 orang tewas, kata polisi.") == "polisi"
+    assert attribution_of("Company spokesperson Linda Hart said the firm employs 9,800 people.") == (
+        "company spokesperson Linda Hart"
+    )
+    assert attribution_of('"It is over," he said.') is None

@@ -332,3 +332,36 @@ def test_a_figure_of_something_specific_answers_when_the_model_overlooks_it(stor
     assert answer.answered and answer.text.startswith("11 anak-anak")
     # Of people in general, the model's "not in the articles" stands: the figure may count others.
     assert not answerer.answer("Berapa orang yang hilang di Selat Wyndra?").answered
+
+
+def test_who_gave_a_figure_is_answered_with_each_article_that_credits_someone(store: Store) -> None:
+    from bot.answer import Answerer
+
+    police = Article(
+        id="police",
+        title="Pilkada Tanah Rata aman",
+        published="2025-09-17",
+        story="pilkada",
+        text="Pemungutan suara Pilkada Tanah Rata berjalan aman.\n"
+        "Kepala Polda Tanah Rata Irjen Bayu Samudra mengatakan 12.600 personel dikerahkan untuk pengamanan.",
+    )
+    governor = Article(
+        id="governor",
+        title="Tanah Rata votes calmly",
+        published="2025-09-17",
+        story="pilkada",
+        language="en",
+        text="Voting in Tanah Rata passed without major incidents.\n"
+        '"We deployed 12,600 police and soldiers," acting governor Sari Lestari told reporters.',
+    )
+    store.ingest([police, governor, FLOOD_ID])
+    answerer = Answerer(HybridRetriever(store), _Replies(*["TIDAK ADA DI ARTIKEL"] * 2))  # for the last
+    answer = answerer.answer("Siapa yang menyebut 12.600 personel dikerahkan di Tanah Rata?")
+    assert answer.answered and not answer.conflicts
+    assert answer.text.startswith("Angka itu disebut oleh ")
+    assert "Irjen Bayu Samudra [" in answer.text and "acting governor Sari Lestari [" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"police", "governor"}
+    english = answerer.answer("Who said 12,600 personnel were deployed in Tanah Rata?")
+    assert english.text.startswith("That figure was given by ")
+    # A figure no article gives is not credited to anyone: the model is asked, and finds nothing.
+    assert not answerer.answer("Siapa yang menyebut 9.000 personel di Tanah Rata?").answered

@@ -116,10 +116,12 @@ _ATTRIBUTION = [
         re.I,
     ),
     re.compile(
-        rf",\s*{alternatives('attribution.said_after')}\s+(.+?)"
+        rf",\s*[”\"]?\s*{alternatives('attribution.said_after')}\s+(.+?)"
         rf"(?=[,.;:]|\s+(?-i:{alternatives('attribution.said_after_end')})\b|$)",
         re.I,
     ),
+    # '"...," Nama Orang, head of the office, told reporters': a name after the closing quote.
+    re.compile(r"[”\"]\s*((?-i:[A-Z])[^,.;\d\"“”]+?)\s*(?:,[^,;\"“”]{1,80},\s*)?" + _SAY + r"\b"),
     re.compile(r",\s*([^,.;\d]+?)\s+" + _SAY + r"\b(?=[^,;]*$)", re.I),
     re.compile(r"^([^,.;\d]+?)\s+" + _SAY + r"\b", re.I),
 ]

@@ -49,6 +49,10 @@ class SourceFigure:
     events: frozenset[str] = frozenset()  # what the words around the figure say happened (killed...)
     score: int = 0  # how many of the question's other words stand near the figure
 
+    @property
+    def sentence(self) -> str:
+        return self.claim.quote
+
 
 def _percentages(sentence: str) -> list[Quantity]:
     """Shares written "51,8 persen", "49.6 percent" or "51.8%", read as figures of the word for percent:
