@@ -38,7 +38,7 @@ def _waiting(app: App) -> None:
 
 
 def ingest(app: App, paths: list[Path], prune: bool = False) -> tuple[LoadResult, IngestReport]:
-    limit = int(app.settings.ingest.max_article_mb * 1_000_000)
+    limit = round(app.settings.ingest.max_article_mb * 1_000_000)
     loaded = load_paths(paths, Limits(limit, "split it, or raise KABAR_INGEST__MAX_ARTICLE_MB"))
     store = app.store
     # One lock over storing and pruning: no other ingest runs between them.
