@@ -140,26 +140,33 @@ def test_a_running_reader_sees_what_another_process_ingests_updates_and_prunes(t
     assert {hit.doc_id for hit in reader.dense_search("harga gas", 5)} == {"arrests", "quake"}
 
 
-KILLS = 6  # kill points: random moments inside the write phase, which the test watches for
+KILLS = 4  # kill points: random moments inside the write phase, which the test watches for
 
 
 def test_killing_an_ingest_midway_leaves_each_article_whole_and_the_next_run_completes(tmp_path, embedder):
     store_path = tmp_path / "store"
-    old, new = articles("a", 12, 7), articles("a", 12, 9) | articles("b", 6, 9)
-    versions = {doc: [chunk_texts(doc, text)] for doc, text in old.items()}
-    for doc, text in new.items():
-        versions.setdefault(doc, []).append(chunk_texts(doc, text))
-    assert all(len(v[-1]) == 2 for v in versions.values())  # half an article is something to see
+    old = articles("a", 8, 7)
+    # Runs alternate between two new versions, so that every run has every article to rewrite.
+    feeds = [articles("a", 8, figure) | articles("b", 4, figure) for figure in (8, 9)]
+    versions: dict[str, list[list[str]]] = {}
+    for feed_articles in (old, *feeds):
+        for doc, text in feed_articles.items():
+            versions.setdefault(doc, []).append(chunk_texts(doc, text))
+    assert all(len(chunks) == 2 for v in versions.values() for chunks in v)  # half an article can show
     assert finish(kabar_process(store_path, "ingest", str(write_feed(tmp_path / "v1.jsonl", old))))[0] == 0
-    feed = write_feed(tmp_path / "v2.jsonl", new)
+    paths = [write_feed(tmp_path / f"v{n}.jsonl", f) for n, f in enumerate(feeds, start=2)]
     watcher = Store.open(embedder, path=store_path)
     rng = random.Random(13)
     killed_inside_an_article = 0
-    for _ in range(KILLS):
-        process = kabar_process(store_path, "ingest", str(feed))
-        # The write phase begins when the first article is marked pending; kill at a random point in it.
+    for run in range(KILLS):
+        before = {doc: meta["content_hash"] for doc, meta in watcher._catalogue_records().items()}
+        process = kabar_process(store_path, "ingest", str(paths[run % 2]))
+        # The write phase has begun once an article's new version is committed; kill at a random point.
         deadline = time.monotonic() + 120
-        while not watcher._pending.count() and process.poll() is None and time.monotonic() < deadline:
+        while process.poll() is None and time.monotonic() < deadline:
+            now = {doc: meta["content_hash"] for doc, meta in watcher._catalogue_records().items()}
+            if now != before:
+                break
             time.sleep(0.002)
         time.sleep(rng.uniform(0, 0.3))
         process.send_signal(signal.SIGKILL)
@@ -169,17 +176,19 @@ def test_killing_an_ingest_midway_leaves_each_article_whole_and_the_next_run_com
         store = Store.open(embedder, path=store_path)  # what a process opening the store now sees
         seen = whole(store)
         for doc_id, texts in seen.items():
-            assert sorted(texts) in versions[doc_id], (doc_id, texts)
+            assert sorted(texts) in versions[doc_id], (run, doc_id, texts)
         sources = {s.id: s.chunks for s in store.sources()}
         assert sources == {doc: len(texts) for doc, texts in seen.items()}
         assert set(old) <= set(sources)
     assert killed_inside_an_article, "no kill landed between an article's first write and its last"
 
+    feed = paths[KILLS % 2]
+    new = feeds[KILLS % 2]
     code, _, err = finish(kabar_process(store_path, "ingest", str(feed)))
     assert code == 0, err
     store = Store.open(embedder, path=store_path)
     assert {doc: sorted(texts) for doc, texts in whole(store).items()} == {
-        doc: v[-1] for doc, v in versions.items()
+        doc: chunk_texts(doc, text) for doc, text in new.items()
     }
     assert store.count() == 2 * len(new)  # no chunk twice, none of the old versions left
     listed = finish(kabar_process(store_path, "sources"))[1]
