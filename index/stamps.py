@@ -1,0 +1,45 @@
+"""What a store records about itself, in a small `NAME_meta` collection beside its chunks.
+
+- `embedder`: the backend, model and dimension that embedded the chunks. Vectors of two embedders cannot be
+  compared, so a store is refused to any other.
+- `generation`: a stamp written after every change. A process holding the store open compares it before it
+  reads, to learn cheaply that another process has written since.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+EMBEDDER = "embedder"
+GENERATION = "generation"
+
+
+class Stamps:
+    def __init__(self, client: Any, collection: str) -> None:
+        self._meta = client.get_or_create_collection(f"{collection}_meta", embedding_function=None)
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        got = self._meta.get(ids=[key], include=["metadatas"])
+        metadatas = got["metadatas"] or []
+        return dict(metadatas[0] or {}) if metadatas else None
+
+    def _write(self, key: str, values: dict[str, Any]) -> None:
+        self._meta.upsert(ids=[key], embeddings=[[1.0]], metadatas=[values])
+
+    def generation(self) -> str:
+        """The current stamp; "" for a store never written since stamps existed."""
+        return str((self._read(GENERATION) or {}).get("value", ""))
+
+    def bump(self) -> str:
+        """Write a new stamp and return it."""
+        value = uuid.uuid4().hex
+        self._write(GENERATION, {"value": value})
+        return value
+
+    def embedder(self) -> dict[str, Any] | None:
+        """The embedder recorded as having built the store, if one is."""
+        return self._read(EMBEDDER)
+
+    def record_embedder(self, identity: dict[str, Any]) -> None:
+        self._write(EMBEDDER, identity)
