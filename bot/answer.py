@@ -10,8 +10,8 @@ import difflib
 import logging
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from bot import grounding
 from bot.bound import figures
@@ -124,13 +124,26 @@ class Answerer:
     def backend_name(self) -> str:
         return self.backend.name if self.backend else "extractive"
 
-    def answer(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
-        """Answer `question` in its language (or `language`), citing the articles it uses."""
-        started = time.perf_counter()
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+        on_draft: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer `question` in its language (or `language`), citing the articles it uses.
+
+        `on_draft`, when given, is called with the model's reply so far as it is written (each call with
+        the whole draft), for an interface to show while the answer is checked and completed; the answer
+        returned is what counts, and may differ from the last draft.
+        """
+        call = _Call(on_draft)
         language = language or self.detector.detect(question.strip())
         q = Question.parse(question, language, history)
+        call.lap("parse_ms")
         found = self.retriever.retrieve_story(q.query, k=self.options.top_k)
         hits = found.hits
+        call.lap("retrieve_ms")
         evidence = select_evidence(
             q.focus,
             hits,
@@ -141,7 +154,7 @@ class Answerer:
             boost=lambda text: self.options.asked_boost * mentions(q.asked, text),
         )
         retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
-        retrieve_ms = (time.perf_counter() - started) * 1000
+        call.lap("evidence_ms")
 
         result = Answer(
             question=q.text,
@@ -165,6 +178,7 @@ class Answerer:
             if figure and not conflicts:
                 figure = self._latest(figure, figures, evidence)
             said = self._speakers(q, found.story)
+            call.lap("compare_ms")
             if said:  # each article's own speaker, cited with the sentence crediting them, nothing else
                 text, conflicts = self._said_by(said, language, evidence), []
             elif figure:
@@ -172,7 +186,7 @@ class Answerer:
                     figure, claims, evidence, conflicts, language
                 )
             else:
-                text = self._body(q, evidence, conflicts, figures)
+                text = self._body(q, evidence, conflicts, figures, call)
             if text and not said:  # others saying the same are cited too
                 vectors = self.vectors([e.text for e in evidence])
                 text = corroborate(text, evidence, vectors @ vectors.T, self.tokens)
@@ -180,10 +194,8 @@ class Answerer:
                 result.text, result.answered, result.conflicts = text, True, conflicts
                 result.citations = build_citations(text, evidence, self.tokens)
                 result.citations += _conflict_citations(conflicts, evidence, result.citations)
-        total_ms = (time.perf_counter() - started) * 1000
-        result.timings = Timings(
-            retrieve_ms=retrieve_ms, generate_ms=total_ms - retrieve_ms, total_ms=total_ms
-        )
+        call.timings.total_ms = call.elapsed()
+        result.timings = call.timings
         return result
 
     # ---- steps ---------------------------------------------------------------------------------------
@@ -193,18 +205,19 @@ class Answerer:
         question: Question,
         evidence: list[Evidence],
         conflicts: list[Conflict],
-        figures: Sequence[SourceFigure] = (),
+        figures: Sequence[SourceFigure],
+        call: _Call,
     ) -> str:
         """The model's answer or, when there is no model or it fails, the best evidence sentence; "" when
         the model finds the articles lack the answer. For "how many X", an article's own figure of X
         (`figures`) answers before the best sentence does, and when the model finds nothing."""
         language = question.language
-        text = self._generate(question, evidence, conflicts) if self.backend else None
+        text = self._generate(question, evidence, conflicts, call) if self.backend else None
         if text == "" and 0 < self.options.second_look < len(evidence):
             # A small model reading five sentences misses an answer worded unlike the question
             # ("pengelolanya PT Zyxo" for "perusahaan apa yang mengoperasikan"); shown the best, it sees it.
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
-            text = self._generate(question, evidence[: self.options.second_look], conflicts)
+            text = self._generate(question, evidence[: self.options.second_look], conflicts, call)
         best = best_figure(figures)
         # The model found no figure it could support (or there is no model), or says the articles do not
         # tell while they give disagreeing figures, or while an article gives a figure of something specific
@@ -353,8 +366,27 @@ class Answerer:
             {"role": "user", "content": prompt},
         ]
 
+    def _complete(self, messages: list[dict[str, str]], call: _Call) -> str:
+        """One call of the model, streamed to `call.on_draft` when the interface shows drafts."""
+        assert self.backend is not None
+        max_tokens, temperature = self.options.max_tokens, self.options.temperature
+        started = time.perf_counter()
+        call.timings.model_calls += 1
+        try:
+            if call.on_draft is None:
+                return self.backend.generate(messages, max_tokens=max_tokens, temperature=temperature)
+            pieces: list[str] = []
+            for piece in self.backend.stream(messages, max_tokens=max_tokens, temperature=temperature):
+                if call.timings.first_token_ms is None:
+                    call.timings.first_token_ms = call.elapsed()
+                pieces.append(piece)
+                call.draft("".join(pieces))
+            return "".join(pieces)
+        finally:
+            call.timings.generate_ms += (time.perf_counter() - started) * 1000
+
     def _generate(
-        self, question: Question, evidence: list[Evidence], conflicts: list[Conflict]
+        self, question: Question, evidence: list[Evidence], conflicts: list[Conflict], call: _Call
     ) -> str | None:
         """The model's cited answer; "" when the model says the articles lack it (or, asked how many, gives
         a figure they do not state); None to fall back to the evidence.
@@ -369,9 +401,7 @@ class Answerer:
         problem = ""
         for attempt in range(2):
             try:
-                raw = self.backend.generate(
-                    messages, max_tokens=self.options.max_tokens, temperature=self.options.temperature
-                )
+                raw = self._complete(messages, call)
             except GenerationError as exc:
                 log.warning("generation failed, answering from the evidence instead: %s", exc)
                 return None
@@ -415,6 +445,35 @@ class Answerer:
         quoted = self.detector.detect(best.text)
         lead = f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
         return f"{clean_markers(resting, set()).rstrip(' .,;')}. {lead}" if resting else lead
+
+
+@dataclass
+class _Call:
+    """One question's way through `Answerer.answer`: its clock, its timings and where drafts go."""
+
+    on_draft: Callable[[str], None] | None
+    started: float = field(default_factory=time.perf_counter)
+    timings: Timings = field(default_factory=Timings)
+    _lapped: float = 0.0
+
+    def elapsed(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def lap(self, stage: str) -> None:
+        """Record the time since the last lap as `stage` (a `Timings` field)."""
+        now = self.elapsed()
+        setattr(self.timings, stage, now - self._lapped)
+        self._lapped = now
+
+    def draft(self, text: str) -> None:
+        """Show the draft; an interface failing to show it costs the drafts, never the answer."""
+        if self.on_draft is None:
+            return
+        try:
+            self.on_draft(text)
+        except Exception:
+            log.warning("showing a draft failed; no more drafts for this answer", exc_info=True)
+            self.on_draft = None
 
 
 def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evidence]) -> bool:

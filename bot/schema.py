@@ -61,8 +61,15 @@ class Conflict(BaseModel):
 
 
 class Timings(BaseModel):
-    retrieve_ms: float = 0.0
-    generate_ms: float = 0.0
+    """Where an answer's time went, in milliseconds from the question's arrival."""
+
+    parse_ms: float = 0.0  # the question read: its language and what it asks
+    retrieve_ms: float = 0.0  # its story and best chunks found
+    evidence_ms: float = 0.0  # the evidence sentences chosen
+    compare_ms: float = 0.0  # each article's figures read and compared
+    generate_ms: float = 0.0  # the model's calls, all attempts together
+    first_token_ms: float | None = None  # from arrival to the first streamed piece, when streamed
+    model_calls: int = 0
     total_ms: float = 0.0
 
 

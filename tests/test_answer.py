@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -203,6 +204,33 @@ def test_the_embedded_model_answers_with_a_citation(retriever: HybridRetriever, 
     answer = answerer.answer("Berapa orang yang ditangkap selama kerusuhan di Kazakhstan?")
     assert answer.answered and answer.backend == embedded.name
     assert "2.000" in answer.text and [c.doc_id for c in answer.citations] == [ARRESTS]
+
+
+def test_the_embedded_model_streams_drafts_as_it_writes_then_the_checked_answer_comes(
+    retriever: HybridRetriever, embedded: Backend
+) -> None:
+    drafts: list[str] = []
+    answerer = Answerer(retriever, embedded, options=AnswerOptions(temperature=0.0))
+    answer = answerer.answer("Which company operates Kazakhstan's Tengiz oil field?", on_draft=drafts.append)
+    assert len(drafts) > 3  # piece by piece, each draft the whole reply so far
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drafts))
+    assert answer.answered and "Chevron" in answer.text and answer.citations
+    t = answer.timings
+    assert t.model_calls >= 1 and 0 < t.first_token_ms < t.total_ms  # type: ignore[operator]
+    assert t.parse_ms + t.retrieve_ms + t.evidence_ms + t.compare_ms + t.generate_ms <= t.total_ms + 1
+
+
+def test_a_draft_the_interface_cannot_show_costs_the_drafts_not_the_answer(
+    retriever: HybridRetriever,
+) -> None:
+    def broken(_: str) -> None:
+        raise ConnectionError("the chat went away")
+
+    model = ScriptedModel("Chevron mengoperasikan ladang minyak Tengiz [1].")
+    answer = Answerer(retriever, model).answer(
+        "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?", on_draft=broken
+    )
+    assert answer.answered and "Chevron" in answer.text and answer.timings.model_calls == 1
 
 
 def test_the_embedded_model_answer_states_the_disagreement_in_english(

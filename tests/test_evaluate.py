@@ -169,7 +169,8 @@ def test_each_record_is_the_gold_item_plus_the_prediction_as_returned(tmp_path: 
     }
     assert prediction["conflicts"] == []
     assert prediction["retrieved"] == ["000_a", "001_b"]
-    assert prediction["timings"] == {"retrieve_ms": 20, "generate_ms": 80, "total_ms": 100}
+    timings = prediction["timings"]
+    assert (timings["retrieve_ms"], timings["generate_ms"], timings["total_ms"]) == (20, 80, 100)
     assert records[1]["note"] == "kept as is"
 
 
