@@ -110,3 +110,38 @@ def test_terminal_session_renders_answers_keeps_history_and_ends_on_ctrl_d(
     assert child.exitstatus == 0
     history = Path(repl_env["KABAR_STORE__PATH"]).parent / "repl_history"
     assert "Berapa anggota pasukan keamanan yang tewas?" in history.read_text(encoding="utf-8")
+
+
+def test_terminal_shows_the_models_draft_as_it_is_written_then_the_answer(
+    repl_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {
+        **repl_env,
+        "KABAR_GENERATION__BACKEND": "embedded",
+        "KABAR_GENERATION__MODEL_CACHE": str(REPO / ".kabar" / "models"),
+        "TERM": "xterm-256color",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "bot.interfaces.repl"],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        timeout=240,
+        dimensions=(40, 120),
+    )
+    try:
+        child.expect("kabar>")
+        child.sendline("Which company operates Kazakhstan's Tengiz oil field?")
+        child.expect("Sources")
+        shown = child.before
+        child.expect("kabar>")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    # The draft is drawn dimmed (SGR 2) while the model writes, before the rendered answer and its sources.
+    draft = shown.find("\x1b[2m")
+    assert draft != -1 and "Chevron" in shown[draft:]
+    assert "Chevron" in shown.rsplit("\x1b[2m", 1)[-1]  # and the final answer after the last draft

@@ -20,7 +20,11 @@ class Answering(Protocol):
     """What an interface needs from the answerer (`bot.answer.Answerer` is one)."""
 
     def answer(
-        self, question: str, history: Sequence[Turn] = (), language: Language | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+        on_draft: Callable[[str], None] | None = None,
     ) -> Answer: ...
 
 

@@ -75,10 +75,13 @@ class Session:
             return message("lang_usage", self.language).replace("/lang", ":lang")
         return f"? :{name} — :help"
 
-    def ask(self, question: str) -> Answer:
-        """Answer `question` with the conversation so far, and remember the turn."""
+    def ask(self, question: str, on_draft: Callable[[str], None] | None = None) -> Answer:
+        """Answer `question` with the conversation so far, and remember the turn; `on_draft` sees the
+        model's reply as it is written."""
         conversation = self.conversations.get(CHAT)
-        answer = self.answerer.answer(question, tuple(conversation.turns), conversation.forced_language)
+        answer = self.answerer.answer(
+            question, tuple(conversation.turns), conversation.forced_language, on_draft=on_draft
+        )
         self.conversations.remember(CHAT, question, answer.text)
         return answer
 
@@ -110,6 +113,8 @@ def run_interactive(session: Session, history_path: Path) -> int:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, History, InMemoryHistory
     from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
 
     console = Console(highlight=False)
     history: History
@@ -138,8 +143,10 @@ def run_interactive(session: Session, history_path: Path) -> int:
                 break
             continue
         try:
-            with console.status(message("working", session.language)):
-                answer = session.ask(line)
+            # The model's draft is shown as it is written, dimmed, then replaced by the checked answer.
+            working = Text(message("working", session.language), style="dim")
+            with Live(working, console=console, transient=True, refresh_per_second=8) as live:
+                answer = session.ask(line, on_draft=lambda draft: live.update(Text(draft, style="dim")))
         except KeyboardInterrupt:
             continue
         except Exception as exc:
