@@ -10,6 +10,8 @@ from lingua import LanguageDetectorBuilder
 from bot.schema import Language
 
 _QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
+# A capitalised word that does not open a sentence: a name ("Lembah", "PT", "Arunika's").
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![\w'’-])[A-Z][\w'’-]*")
 _CODES: dict[Lingua, Language] = {Lingua.INDONESIAN: "id", Lingua.ENGLISH: "en"}
 
 
@@ -31,6 +33,11 @@ class LanguageDetector:
         text = re.sub(r"\[\d+\]", " ", text).strip()
         if not re.search(r"[^\W\d_]{2,}", text):
             return self.default
+        # Names are in no language: "When did the flood hit Lembah Tirta?" is English, whatever the
+        # place is called. Judged without them while at least two other words remain.
+        unnamed = _NAME.sub(" ", text)
+        if len(re.findall(r"[^\W\d_]{2,}", unnamed)) >= 2:
+            text = unnamed
         best = self._lingua.compute_language_confidence_values(text)[0]
         if best.value < self.min_confidence:
             return self.default
