@@ -20,11 +20,11 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -84,6 +84,7 @@ def parse_telegram_html(text: str) -> str:
     return visible
 
 
+T = TypeVar("T")
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Kabar", "username": "kabar_test_bot"}
 
 
@@ -114,6 +115,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the stand-in received it
 
     @property
     def chat_id(self) -> int | None:
@@ -158,6 +160,7 @@ class BotApiStub:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.webhook: dict[str, Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by `in_thread`
 
     # ---- lifecycle --------------------------------------------------------------------------------
 
@@ -186,6 +189,7 @@ class BotApiStub:
         thread = threading.Thread(target=loop.run_forever, daemon=True)
         thread.start()
         stub = cls(token)
+        stub._loop = loop
         asyncio.run_coroutine_threadsafe(stub.__aenter__(), loop).result(10)
         try:
             yield stub
@@ -194,6 +198,11 @@ class BotApiStub:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
             loop.close()
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 90) -> T:
+        """Run one of the stub's coroutines (`push_message`, `wait_for`) from outside its thread."""
+        assert self._loop is not None, "only for a stub started with `in_thread`"
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     @property
     def base_url(self) -> str:
@@ -297,15 +306,20 @@ class BotApiStub:
         params = {key: _decode(key, str(value)) for key, value in form.items()}
         fault = self._fault_for(method)
         if fault and not fault.applied:
-            self.faulted.append(Call(method, params))
+            await self._note_fault(method, params)
             await asyncio.sleep(fault.delay_s)
             return self._fault_response(fault, request)
         response = await self._apply(method, params)
         if fault:  # carried out, and then the reply is lost or replaced by an error
-            self.faulted.append(Call(method, params))
+            await self._note_fault(method, params)
             await asyncio.sleep(fault.delay_s)
             return self._fault_response(fault, request)
         return response
+
+    async def _note_fault(self, method: str, params: dict[str, Any]) -> None:
+        async with self._changed:
+            self.faulted.append(Call(method, params))
+            self._changed.notify_all()
 
     async def _apply(self, method: str, params: dict[str, Any]) -> web.Response:
         if method != "getUpdates":
