@@ -4,7 +4,11 @@ and predicates on what a chat has been sent. Fixtures stay in the test modules; 
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -108,6 +112,166 @@ def said(chat_id: int, text: str) -> Any:
     return lambda calls: any(c.chat_id == chat_id and text in c.text for c in calls)
 
 
+def shows(stub: BotApiStub, chat_id: int, words: str) -> bool:
+    """Whether a message the chat shows now contains `words`."""
+    return any(words in text for text in stub.shown(chat_id))
+
+
 def final_answer(stub: BotApiStub, chat_id: int) -> str:
     edits = [c for c in stub.sent(chat_id, ("editMessageText",))]
     return edits[-1].text
+
+
+# ---- many users at once (the CI load test and bench/telegram_load.py) ----------------------------------
+
+QUESTIONS = (
+    ("Berapa orang yang ditangkap?", "id"),
+    ("How many people were arrested?", "en"),
+    ("Berapa anggota pasukan keamanan yang tewas?", "id"),
+    ("Perusahaan apa yang mengoperasikan ladang minyak Tengiz?", "id"),
+    ("How many security officers were killed?", "en"),
+)
+RATE_LIMITED = ("Pelan-pelan", "Easy 🙂")
+BUSY = ("Maaf, sedang banyak pertanyaan", "Sorry, many questions are waiting")
+WORKING = "⏳"
+
+
+@dataclass
+class LoadResult:
+    """What the users of a load run saw, and how long it took."""
+
+    users: int
+    questions_per_user: int
+    outcomes: dict[int, dict[str, int]]  # chat -> {"answer": n, "rate_limited": n, "busy": n, "left": n}
+    answered_by_model: int  # how many times the answerer ran
+    seconds: float  # from the first question to the last reply
+    queue_waits_s: list[float]
+    answer_s: list[float]
+    help_s: list[float]  # from each /help sent meanwhile to its reply
+
+    def total(self, kind: str) -> int:
+        return sum(counts[kind] for counts in self.outcomes.values())
+
+    def summary(self) -> dict[str, Any]:
+        def spread(values: list[float]) -> dict[str, float]:
+            ordered = sorted(values) or [0.0]
+            return {
+                "median": round(ordered[len(ordered) // 2], 3),
+                "p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 3),
+                "max": round(ordered[-1], 3),
+            }
+
+        answers = self.total("answer")
+        return {
+            "users": self.users,
+            "questions_per_user": self.questions_per_user,
+            "questions": self.users * self.questions_per_user,
+            "answers": answers,
+            "rate_limited": self.total("rate_limited"),
+            "busy": self.total("busy"),
+            "lost_or_stuck": self.total("left"),
+            "answerer_calls": self.answered_by_model,
+            "seconds": round(self.seconds, 2),
+            "answers_per_second": round(answers / self.seconds, 2) if self.seconds else 0.0,
+            "queue_wait_s": spread(self.queue_waits_s),
+            "answer_s": spread(self.answer_s),
+            "help_reply_s": spread(self.help_s),
+        }
+
+
+def outcome(text: str) -> str:
+    """What one message shown in a user's chat is: an answer, a refusal, or a placeholder left behind."""
+    if text.startswith(RATE_LIMITED):
+        return "rate_limited"
+    if text.startswith(BUSY):
+        return "busy"
+    return "left" if text.startswith(WORKING) or text == "…" else "answer"
+
+
+class _QueueLog(logging.Handler):
+    """Collects the bot's per-answer log line: seconds in the queue and seconds answering."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.waits: list[float] = []
+        self.took: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "bot.interfaces.telegram" and "in the queue" in str(record.msg):
+            _, took, waited = record.args  # type: ignore[misc]
+            self.took.append(float(took))
+            self.waits.append(float(waited))
+
+
+async def run_load(
+    answerer: Any,
+    stub: BotApiStub,
+    users: int,
+    questions_per_user: int,
+    within_s: float,
+    seed: int = 13,
+    **settings: Any,
+) -> LoadResult:
+    """`users` chats each send `questions_per_user` questions at random moments within `within_s`, while
+    another chat sends /help every second; returns once every question has its final reply."""
+    rng = random.Random(seed)
+    recorder = Recorder(answerer)
+    log = logging.getLogger("bot.interfaces.telegram")
+    queue_log = _QueueLog()
+    log.addHandler(queue_log)
+    level = log.level
+    log.setLevel(logging.INFO)
+    help_chat = 999_999
+    plan = sorted(
+        (rng.uniform(0, within_s), 1000 + user, QUESTIONS[(user + n) % len(QUESTIONS)])
+        for user in range(users)
+        for n in range(questions_per_user)
+    )
+    try:
+        async with serving(recorder, stub, **settings):
+            loop = asyncio.get_running_loop()
+            started, first = loop.time(), time.monotonic()
+            help_sent: list[float] = []
+
+            async def ask_help() -> None:
+                while loop.time() - started < within_s:
+                    help_sent.append(time.monotonic())
+                    await stub.push_message(help_chat, "/help")
+                    await asyncio.sleep(1.0)
+
+            helper = asyncio.create_task(ask_help())
+            for at, chat, (question, language) in plan:
+                await asyncio.sleep(max(0.0, started + at - loop.time()))
+                await stub.push_message(chat, question, language_code=language)
+            await helper
+
+            def settled(calls: list[Call]) -> bool:
+                done = sum(
+                    outcome(text) != "left" for chat in range(1000, 1000 + users) for text in stub.shown(chat)
+                )
+                return done == users * questions_per_user and len(stub.sent(help_chat)) == len(help_sent)
+
+            await stub.wait_for(settled, timeout=within_s + 60 * users * questions_per_user)
+            finished = max(c.at for c in stub.calls if c.method in ("sendMessage", "editMessageText"))
+            await asyncio.sleep(0.5)  # time enough for a duplicate to show
+    finally:
+        log.removeHandler(queue_log)
+        log.setLevel(level)
+
+    outcomes = {}
+    for chat in range(1000, 1000 + users):
+        counts = dict.fromkeys(("answer", "rate_limited", "busy", "left"), 0)
+        for text in stub.shown(chat):
+            counts[outcome(text)] += 1
+        outcomes[chat] = counts
+    help_replies = [c.at for c in stub.sent(help_chat)]
+    return LoadResult(
+        users=users,
+        questions_per_user=questions_per_user,
+        outcomes=outcomes,
+        answered_by_model=len(recorder.calls),
+        seconds=finished - first,
+        queue_waits_s=queue_log.waits,
+        answer_s=queue_log.took,
+        help_s=[reply - sent for sent, reply in zip(help_sent, help_replies, strict=False)],
+    )

@@ -233,19 +233,23 @@ class KabarBot:
         self, chat_id: int, question: str, language: Language, send_action: Callable[..., Any]
     ) -> list[str]:
         """The answer to `question` as Telegram HTML messages, or an apology if answering fails."""
+        loop = asyncio.get_running_loop()
+        queued_at = loop.time()
         try:
             async with self._turn:
+                started_at = loop.time()
                 typing = asyncio.create_task(_keep_typing(send_action))
                 try:
                     history = self.conversations.history(chat_id)
                     forced = self.conversations.get(chat_id).forced_language
-                    loop = asyncio.get_running_loop()
                     answer = await loop.run_in_executor(
                         self.executor, lambda: self.answerer.answer(question, history, forced)
                     )
                 finally:
                     typing.cancel()
                 self.conversations.remember(chat_id, question, answer.text)
+            waited, took = started_at - queued_at, loop.time() - started_at
+            log.info("chat %s: answered in %.2f s after %.2f s in the queue", chat_id, took, waited)
             return render_answer(answer)
         except Exception:
             log.exception("answering failed for chat %s", chat_id)
