@@ -6,12 +6,14 @@ one, and an answering backend that goes away. The user must get each answer exac
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botapi_stub import BotApiStub, Fault, parse_telegram_html
@@ -223,3 +225,126 @@ def test_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
     [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert f"127.0.0.1:{port}" in error and "Bot API" in error
     assert TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+# ---- the answering backend fails ---------------------------------------------------------------------
+
+
+class ChatServer:
+    """A real OpenAI-compatible server on 127.0.0.1 that can be stopped in the middle of a request and
+    started again on the same port. Every request gets the same reply."""
+
+    reply = "Menurut artikel [1], Chevron mengoperasikan ladang minyak Tengiz."
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.requests = 0
+        self.hang = False  # hold requests until the server is stopped: it goes away mid-answer
+        self.request_seen = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop listening and drop every open connection, as a crashed server does."""
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._open):
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._open.add(writer)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                self.request_seen.set()
+                if self.hang:
+                    await asyncio.sleep(60)  # stopped meanwhile
+                body = json.dumps({"choices": [{"message": {"role": "assistant", "content": self.reply}}]})
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._open.discard(writer)
+
+
+async def test_the_openai_server_going_away_mid_answer_still_gets_the_user_a_reply(
+    seed_store: Store, stub: BotApiStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = ChatServer()
+    await server.start()
+    answerer = extractive_answerer(
+        seed_store, backend="openai", openai_base_url=server.base_url, timeout_s=20
+    )
+    question = "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?"
+    async with serving(answerer, stub):
+        server.hang = True
+        await stub.push_message(10, question)
+        await server.request_seen.wait()
+        await server.stop()  # mid-answer: the request is in, no reply will come
+        await stub.wait_for(lambda calls: bool(stub.sent(10, ("editMessageText",))), timeout=60)
+
+        server.hang, server.request_seen = False, asyncio.Event()
+        await server.start()  # back on the same port
+        await stub.push_message(10, question)
+        await stub.wait_for(lambda calls: len(stub.sent(10, ("editMessageText",))) == 2, timeout=60)
+    await server.stop()
+
+    # The answering core falls back to the articles' own sentence when the model fails: the user is told
+    # what the articles say, in their language, with its source, and no placeholder is left.
+    fallback, answer = stub.shown(10)
+    assert "generation failed" in caplog.text
+    assert "Sumber" in parse_telegram_html(fallback) and "Tengiz" in fallback
+    assert server.requests >= 2  # the model was asked again once it was back
+    assert "Sumber" in parse_telegram_html(answer)
+
+
+async def test_a_model_error_gets_an_apology_in_the_users_language_and_the_next_question_works(
+    seed_store: Store, stub: BotApiStub
+) -> None:
+    class Crashing:
+        """The embedded model failing the way no backend error is expected to (a crash inside llama.cpp):
+        the one fault here that cannot be caused for real."""
+
+        name = "embedded"
+        crashes = 2
+
+        def generate(self, messages: Any, **options: Any) -> str:
+            if self.crashes:
+                self.crashes -= 1
+                raise RuntimeError("llama_decode returned -1")
+            return ChatServer.reply
+
+    answerer = extractive_answerer(seed_store)
+    answerer.backend = Crashing()  # type: ignore[assignment]
+    question = "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?"
+    async with serving(answerer, stub):
+        await stub.push_message(11, question)
+        await stub.push_message(12, "Which company operates the Tengiz oil field?")
+        await stub.wait_for(lambda calls: bool(stub.sent(11, ("editMessageText",))), timeout=60)
+        await stub.wait_for(lambda calls: bool(stub.sent(12, ("editMessageText",))), timeout=60)
+        await stub.push_message(11, question)
+        await stub.wait_for(lambda calls: len(stub.sent(11, ("editMessageText",))) == 2, timeout=60)
+
+    assert stub.shown(11)[0] == "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi sebentar lagi."
+    assert stub.shown(12) == ["Sorry, something went wrong while answering. Please try again in a moment."]
+    assert "Sumber" in parse_telegram_html(stub.shown(11)[1])
