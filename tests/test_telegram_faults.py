@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -105,8 +106,9 @@ async def test_429_waits_the_retry_after_telegram_asks_for(answerer: Answerer, s
 
 
 async def test_an_outage_of_the_bot_api_loses_no_question_and_doubles_none(
-    answerer: Answerer, stub: BotApiStub
+    answerer: Answerer, stub: BotApiStub, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     async with serving(answerer, stub, request_timeout_s=TIMEOUT_S):
         await stub.push_message(4, "/help")
         await stub.wait_for(lambda calls: bool(stub.shown(4)))
@@ -119,6 +121,7 @@ async def test_an_outage_of_the_bot_api_loses_no_question_and_doubles_none(
     assert len(stub.faulted) >= 3
     for chat in (5, 6, 7):
         assert len(answers_shown(stub, chat)) == 1, stub.shown(chat)
+    assert "retrying" in caplog.text and TOKEN.split(":")[1] not in caplog.text  # logged, token redacted
 
 
 async def test_an_outage_longer_than_retry_for_s_is_logged_and_the_bot_answers_afterwards(
