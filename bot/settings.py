@@ -67,6 +67,10 @@ class TelegramSettings(BaseModel):
     rate_limit_per_minute: int = Field(default=6, ge=0, le=1000)  # questions per user a minute; 0 = no limit
     max_question_chars: int = Field(default=500, ge=10, le=4000)
     history_turns: int = Field(default=3, ge=0, le=20)
+    # Questions waiting or being answered, all chats together; more get a "busy, try again" reply.
+    max_queued: int = Field(default=20, ge=1, le=10000)
+    request_timeout_s: float = Field(default=10.0, gt=0, le=300)  # per Bot API call, besides long polling
+    retry_for_s: float = Field(default=120.0, ge=0, le=3600)  # how long a failing reply is retried
     # Webhook mode when `webhook_url` is set (the public https URL Telegram posts to); else long polling.
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"

@@ -3,7 +3,13 @@
 It serves `http://127.0.0.1:PORT/bot<TOKEN>/<method>` on aiohttp: updates injected by a test come out
 of `getUpdates` (long polling, offsets honoured), and every call the bot makes is recorded with its
 parameters. `sendMessage` and `editMessageText` return messages shaped like Telegram's, so the bot can
-edit what it sent. A wrong token gets the 401 Telegram gives.
+edit what it sent, and `stub.shown(chat)` is what that chat's user sees after every edit. An edit that
+changes nothing gets Telegram's "message is not modified". A wrong token gets the 401 Telegram gives.
+
+Faults are injected per method (`stub.inject("sendMessage", Fault(status=500), times=2)`) or for a while
+(`stub.outage(Fault(status=500), seconds=3)`): an HTTP error (with `retry_after` for 429), a response held
+past the bot's timeout, possibly after carrying the call out (`applied=True`: the edit took effect but the
+bot never heard so), or a non-JSON page.
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -78,7 +84,29 @@ def parse_telegram_html(text: str) -> str:
     return visible
 
 
+T = TypeVar("T")
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Kabar", "username": "kabar_test_bot"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the stand-in does with one call instead of answering it normally.
+
+    `status` answers with that HTTP error (Telegram's JSON, with `retry_after` for a 429) or, with
+    `page`, with that text instead of JSON. `delay_s` holds the response that long first: longer than
+    the bot's timeout, it is a timeout. `applied` carries the call out before failing, as when Telegram
+    did the work and the reply was lost.
+    """
+
+    status: int = 0
+    retry_after: int | None = None
+    delay_s: float = 0.0
+    applied: bool = False
+    page: str | None = None
+
+    @classmethod
+    def timeout(cls, seconds: float, applied: bool = False) -> Fault:
+        return cls(delay_s=seconds, applied=applied)
 
 
 @dataclass
@@ -87,6 +115,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the stand-in received it
 
     @property
     def chat_id(self) -> int | None:
@@ -123,10 +152,15 @@ class BotApiStub:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
+        self.messages: dict[int, dict[int, str]] = {}  # chat -> message id -> the text shown now
+        self.faulted: list[Call] = []  # calls answered with an injected fault
+        self._faults: dict[str, list[Fault]] = {}
+        self._outage: tuple[float, Fault, tuple[str, ...] | None] | None = None
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.webhook: dict[str, Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by `in_thread`
 
     # ---- lifecycle --------------------------------------------------------------------------------
 
@@ -155,6 +189,7 @@ class BotApiStub:
         thread = threading.Thread(target=loop.run_forever, daemon=True)
         thread.start()
         stub = cls(token)
+        stub._loop = loop
         asyncio.run_coroutine_threadsafe(stub.__aenter__(), loop).result(10)
         try:
             yield stub
@@ -163,6 +198,11 @@ class BotApiStub:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
             loop.close()
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 90) -> T:
+        """Run one of the stub's coroutines (`push_message`, `wait_for`) from outside its thread."""
+        assert self._loop is not None, "only for a stub started with `in_thread`"
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     @property
     def base_url(self) -> str:
@@ -215,7 +255,28 @@ class BotApiStub:
             message["reply_to_message"] = reply_to
         return await self.push(message=message)
 
+    def inject(self, method: str, fault: Fault, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `fault`."""
+        self._faults.setdefault(method, []).extend([fault] * times)
+
+    def outage(self, fault: Fault, seconds: float, methods: tuple[str, ...] | None = None) -> None:
+        """Answer every call (or every call of `methods`) with `fault` for the next `seconds`."""
+        self._outage = (time.monotonic() + seconds, fault, methods)
+
+    def _fault_for(self, method: str) -> Fault | None:
+        if self._faults.get(method):
+            return self._faults[method].pop(0)
+        if self._outage:
+            until, fault, methods = self._outage
+            if time.monotonic() < until and (methods is None or method in methods):
+                return fault
+        return None
+
     # ---- what a test checks -----------------------------------------------------------------------
+
+    def shown(self, chat_id: int) -> list[str]:
+        """The texts the chat's user sees now, oldest first: each message as last edited."""
+        return list(self.messages.get(chat_id, {}).values())
 
     def sent(self, chat_id: int | None = None, methods: tuple[str, ...] = ("sendMessage",)) -> list[Call]:
         return [c for c in self.calls if c.method in methods and (chat_id is None or c.chat_id == chat_id)]
@@ -243,6 +304,24 @@ class BotApiStub:
         method = request.match_info["method"]
         form = await request.post() if request.can_read_body else {}
         params = {key: _decode(key, str(value)) for key, value in form.items()}
+        fault = self._fault_for(method)
+        if fault and not fault.applied:
+            await self._note_fault(method, params)
+            await asyncio.sleep(fault.delay_s)
+            return self._fault_response(fault, request)
+        response = await self._apply(method, params)
+        if fault:  # carried out, and then the reply is lost or replaced by an error
+            await self._note_fault(method, params)
+            await asyncio.sleep(fault.delay_s)
+            return self._fault_response(fault, request)
+        return response
+
+    async def _note_fault(self, method: str, params: dict[str, Any]) -> None:
+        async with self._changed:
+            self.faulted.append(Call(method, params))
+            self._changed.notify_all()
+
+    async def _apply(self, method: str, params: dict[str, Any]) -> web.Response:
         if method != "getUpdates":
             async with self._changed:
                 self.calls.append(Call(method, params))
@@ -252,12 +331,31 @@ class BotApiStub:
             problem = self._check_text(params)
             if problem:
                 self.rejected.append(Call(method, params))
-                return web.json_response(
-                    {"ok": False, "error_code": 400, "description": f"Bad Request: {problem}"}, status=400
-                )
+                return _error(400, f"Bad Request: {problem}")
         if handler is None:
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
-        return web.json_response({"ok": True, "result": await handler(params)})
+            return _error(404, "Not Found")
+        try:
+            return web.json_response({"ok": True, "result": await handler(params)})
+        except _Refused as exc:
+            return _error(400, f"Bad Request: {exc}")
+
+    @staticmethod
+    def _fault_response(fault: Fault, request: web.Request) -> web.Response:
+        if fault.page is not None:  # e.g. a proxy's error page that echoes the path, token and all
+            page = fault.page.format(path=request.path)
+            return web.Response(status=fault.status or 200, text=page, content_type="text/html")
+        if fault.status == 429:
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {fault.retry_after}",
+                "parameters": {"retry_after": fault.retry_after},
+            }
+            return web.json_response(body, status=429)
+        if fault.status:
+            return _error(fault.status, "Unauthorized" if fault.status == 401 else "Internal Server Error")
+        # A delay alone: the bot has given up by now; an empty 504 stands for whatever came late.
+        return _error(504, "Gateway Timeout")
 
     @staticmethod
     def _check_text(params: dict[str, Any]) -> str | None:
@@ -293,8 +391,10 @@ class BotApiStub:
 
     def _message(self, params: dict[str, Any], message_id: int | None = None) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
+        message_id = message_id or next(self._message_ids)
+        self.messages.setdefault(chat_id, {})[message_id] = str(params.get("text", ""))
         return {
-            "message_id": message_id or next(self._message_ids),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
             "from": BOT_USER,
@@ -305,7 +405,15 @@ class BotApiStub:
         return self._message(params)
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
-        return self._message(params, int(params["message_id"]))
+        chat, message_id = self.messages.get(int(params["chat_id"]), {}), int(params["message_id"])
+        if message_id not in chat:
+            raise _Refused("message to edit not found")
+        if chat[message_id] == str(params.get("text", "")):
+            raise _Refused(
+                "message is not modified: specified new message content and reply markup are exactly "
+                "the same as a current content and reply markup of the message"
+            )
+        return self._message(params, message_id)
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
         self.webhook = params
@@ -327,3 +435,11 @@ class BotApiStub:
     _api_deleteMyCommands = _true
     _api_close = _true
     _api_logOut = _true
+
+
+class _Refused(Exception):
+    """A call Telegram answers with 400 Bad Request and this description."""
+
+
+def _error(status: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)

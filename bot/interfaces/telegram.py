@@ -5,24 +5,28 @@ polls by default; with `KABAR_TELEGRAM__WEBHOOK_URL` set it serves a webhook ins
 they turn an update into a call to the answerer and render the `Answer` it returns; the memory, the rate
 limit and the wording live in `bot/interfaces/conversation.py` and `bot/render*.py`.
 
-The answerer is CPU-bound and blocking, so it runs on one worker thread: questions queue there and the
-model never runs twice at once, while the event loop keeps serving other chats' commands.
+The answerer is CPU-bound and blocking, so it runs on one worker thread: questions queue for their turn
+(at most `max_queued` of them; more get a "busy" reply) and the model never runs twice at once, while the
+event loop keeps serving other chats' commands. Replies survive a failing Bot API (see
+`bot/interfaces/telegram_delivery.py`); a token Telegram rejects stops the bot with exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Message, MessageEntity, Update
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram import BotCommand, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
@@ -33,9 +37,11 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.interfaces.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
-from bot.interfaces.redaction import keep_out_of_logs
+from bot.interfaces.redaction import keep_out_of_logs, redact
+from bot.interfaces.telegram_delivery import NO_PREVIEW, EditPacer, Reply, with_retries
 from bot.render.layout import HELP, ArticleInfo, StoryListing, message
 from bot.render.telegram_html import escape, render_answer, render_sources, render_stories
 from bot.schema import Language
@@ -47,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TYPING_EVERY_S = 4.0  # Telegram shows "typing…" for about 5 seconds per sendChatAction
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # source links would otherwise unfurl under every answer
 COMMANDS = [
     BotCommand("ask", "Tanya / ask a question"),
     BotCommand("sources", "Artikel yang diindeks / indexed articles"),
@@ -84,7 +89,9 @@ class KabarBot:
         self.conversations = Conversations(max_turns=settings.history_turns)
         self.rate = RateLimiter(settings.rate_limit_per_minute)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kabar-answer")
-        self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.pacer = EditPacer()
+        self.queued = 0  # questions accepted and not yet answered, in every chat
+        self._turn = asyncio.Lock()  # first come, first answered; a follow-up waits for the turn before it
 
     def _language(self, chat_id: int, update: Update, question: str | None = None) -> Language:
         chosen = self.conversations.get(chat_id).forced_language
@@ -103,13 +110,13 @@ class KabarBot:
         msg = update.effective_message
         # Say so in a private chat or to a command; in a group, stay quiet rather than answer every message.
         if msg and (chat.type == ChatType.PRIVATE or (msg.text or "").startswith("/")):
-            await msg.reply_text(message("not_allowed", user_language(update)))
+            await self._say(msg, message("not_allowed", user_language(update)))
         raise ApplicationHandlerStop
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start and /help: what the bot knows and how to ask, in both languages."""
         if update.effective_message:
-            await update.effective_message.reply_html(HELP["telegram"], link_preview_options=NO_PREVIEW)
+            await self._say(update.effective_message, HELP["telegram"], html=True)
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/sources: the indexed articles."""
@@ -125,7 +132,7 @@ class KabarBot:
         if chat is None or msg is None:
             return
         for part in await asyncio.to_thread(render, self._language(chat.id, update)):
-            await msg.reply_html(part, link_preview_options=NO_PREVIEW)
+            await self._say(msg, part, html=True)
 
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/lang id|en|auto: the answer language for this chat."""
@@ -134,11 +141,11 @@ class KabarBot:
             return
         choice = (context.args or [""])[0].lower()
         if choice not in LANGUAGE_CHOICES:
-            await msg.reply_text(message("lang_usage", self._language(chat.id, update)))
+            await self._say(msg, message("lang_usage", self._language(chat.id, update)))
             return
         self.conversations.set_language(chat.id, choice)  # type: ignore[arg-type]
         key = "lang_auto" if choice == "auto" else "lang_set"
-        await msg.reply_text(message(key, self._language(chat.id, update)))
+        await self._say(msg, message(key, self._language(chat.id, update)))
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/reset: forget this chat's conversation."""
@@ -146,7 +153,7 @@ class KabarBot:
         if chat is None or msg is None:
             return
         self.conversations.reset(chat.id)
-        await msg.reply_text(message("reset", self._language(chat.id, update)))
+        await self._say(msg, message("reset", self._language(chat.id, update)))
 
     async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/ask QUESTION: a question, the way to ask in a group without mentioning the bot."""
@@ -172,11 +179,20 @@ class KabarBot:
         """Photos, stickers, voice, files: the bot reads text only."""
         chat, msg = update.effective_chat, update.effective_message
         if chat and msg:
-            await msg.reply_text(message("text_only", self._language(chat.id, update)))
+            await self._say(msg, message("text_only", self._language(chat.id, update)))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what a handler raised; the application keeps running."""
         log.error("error while handling an update", exc_info=context.error)
+
+    async def _say(self, msg: Message, text: str, html: bool = False) -> None:
+        """Reply to `msg` with a short text, retried while the Bot API fails (a timed-out try may have
+        arrived, so a command's reply can rarely show twice; answers never do, see `Reply`)."""
+        retry_for_s = self.settings.retry_for_s
+        if html:
+            await with_retries(lambda: msg.reply_html(text, link_preview_options=NO_PREVIEW), retry_for_s)
+        else:
+            await with_retries(lambda: msg.reply_text(text), retry_for_s)
 
     # ---- answering --------------------------------------------------------------------------------
 
@@ -185,42 +201,59 @@ class KabarBot:
         assert chat is not None and msg is not None
         question = question.strip()
         if not question:  # "@kabar" alone, or "/ask" with nothing after it
-            await msg.reply_text(message("empty_ask", self._language(chat.id, update)))
+            await self._say(msg, message("empty_ask", self._language(chat.id, update)))
             return
         language = self._language(chat.id, update, question)
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            await msg.reply_text(message("too_long", language, length=len(question), limit=limit))
+            await self._say(msg, message("too_long", language, length=len(question), limit=limit))
+            return
+        if self.queued >= self.settings.max_queued:  # refused before the rate limit counts it
+            log.warning("%d questions queued: chat %s is told to try later", self.queued, chat.id)
+            await self._say(msg, message("busy", language))
             return
         rate_key = user.id if user else chat.id
         if not self.rate.allow(rate_key):
             wait = max(1, round(self.rate.retry_after(rate_key)))
-            await msg.reply_text(message("rate_limited", language, limit=self.rate.per_minute, wait=wait))
+            await self._say(msg, message("rate_limited", language, limit=self.rate.per_minute, wait=wait))
             return
 
         # The answerer returns the finished answer only after its citations are checked, so there is
         # nothing trustworthy to stream: say plainly that the bot is working, then edit in the answer.
-        working = await msg.reply_text(message("working", language))
-        typing = asyncio.create_task(_keep_typing(chat.send_action))
+        reply = Reply(msg.get_bot(), chat.id, self.pacer, self.settings.retry_for_s, msg.reply_text)
+        self.queued += 1
         try:
-            async with self._chat_locks[chat.id]:  # a follow-up waits for the turn before it
-                history = self.conversations.history(chat.id)
-                forced = self.conversations.get(chat.id).forced_language
-                loop = asyncio.get_running_loop()
-                answer = await loop.run_in_executor(
-                    self.executor, lambda: self.answerer.answer(question, history, forced)
-                )
-                self.conversations.remember(chat.id, question, answer.text)
-            parts = render_answer(answer)
-        except Exception:
-            log.exception("answering failed for chat %s", chat.id)
-            await _replace(working, escape(message("failed", language)))
-            return
+            await reply.start(message("working", language))
+            parts = await self._answered(chat.id, question, language, chat.send_action)
         finally:
-            typing.cancel()
-        await _replace(working, parts[0])
-        for part in parts[1:]:
-            await chat.send_message(part, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+            self.queued -= 1
+        await reply.finish(parts)
+
+    async def _answered(
+        self, chat_id: int, question: str, language: Language, send_action: Callable[..., Any]
+    ) -> list[str]:
+        """The answer to `question` as Telegram HTML messages, or an apology if answering fails."""
+        loop = asyncio.get_running_loop()
+        queued_at = loop.time()
+        try:
+            async with self._turn:
+                started_at = loop.time()
+                typing = asyncio.create_task(_keep_typing(send_action))
+                try:
+                    history = self.conversations.history(chat_id)
+                    forced = self.conversations.get(chat_id).forced_language
+                    answer = await loop.run_in_executor(
+                        self.executor, lambda: self.answerer.answer(question, history, forced)
+                    )
+                finally:
+                    typing.cancel()
+                self.conversations.remember(chat_id, question, answer.text)
+            waited, took = started_at - queued_at, loop.time() - started_at
+            log.info("chat %s: answered in %.2f s after %.2f s in the queue", chat_id, took, waited)
+            return render_answer(answer)
+        except Exception:
+            log.exception("answering failed for chat %s", chat_id)
+            return [escape(message("failed", language))]
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -233,15 +266,6 @@ async def _keep_typing(send_action: Callable[..., Any]) -> None:
         except TelegramError as exc:  # a missed "typing…" is cosmetic; the answer still comes
             log.debug("sendChatAction failed: %s", exc)
         await asyncio.sleep(TYPING_EVERY_S)
-
-
-async def _replace(working: Message, html: str) -> None:
-    """Edit the "working on it" message into `html`; send a new message if it can no longer be edited."""
-    try:
-        await working.edit_text(html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
-    except TelegramError as exc:
-        log.warning("could not edit the working message (%s); sending the answer anew", exc)
-        await working.chat.send_message(html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
 
 
 def _without_mention(msg: Message, username: str, bot_id: int) -> str | None:
@@ -261,22 +285,43 @@ def _without_mention(msg: Message, username: str, bot_id: int) -> str | None:
 # ---- wiring -----------------------------------------------------------------------------------------
 
 
-def build_application(settings: TelegramSettings, kabar: KabarBot) -> Application:
-    """The `Application` with Kabar's handlers, ready to poll or serve a webhook."""
+class _TokenWatch(HTTPXRequest):
+    """The Bot API connection, calling `on_rejected` whenever Telegram refuses the token (401, or 404 as
+    python-telegram-bot reads it): the library then stops polling for good while the process lives on."""
+
+    def __init__(self, on_rejected: Callable[[], None], **options: Any) -> None:
+        super().__init__(**options)
+        self._on_rejected = on_rejected
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND):  # raised as InvalidToken
+            self._on_rejected()
+        return code, payload
+
+
+def build_application(
+    settings: TelegramSettings, kabar: KabarBot, on_rejected: Callable[[], None] = lambda: None
+) -> Application:
+    """The `Application` with Kabar's handlers, ready to poll or serve a webhook; `on_rejected` is called
+    whenever Telegram refuses the token."""
     keep_out_of_logs(settings.token.get_secret_value())
     if not settings.allowed_chat_ids:
         log.warning("KABAR_TELEGRAM__ALLOWED_CHAT_IDS is empty: anyone who finds the bot can use it")
 
     async def post_init(app: Application) -> None:
-        await app.bot.set_my_commands(COMMANDS)
+        await with_retries(lambda: app.bot.set_my_commands(COMMANDS), settings.retry_for_s)
 
     async def post_shutdown(app: Application) -> None:
         kabar.shutdown()
 
+    timeouts = {f"{kind}_timeout": settings.request_timeout_s for kind in ("connect", "read", "write")}
     app = (
         Application.builder()
         .token(settings.token.get_secret_value())
         .base_url(settings.base_url)
+        .request(_TokenWatch(on_rejected, connection_pool_size=256, **timeouts))
+        .get_updates_request(_TokenWatch(on_rejected, connection_pool_size=1, **timeouts))
         .concurrent_updates(True)  # a long answer in one chat must not hold up commands in another
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -339,26 +384,91 @@ def has_token(settings: TelegramSettings) -> bool:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
-    """Start the bot and serve until interrupted; 2 when the token is missing or rejected."""
+    """Start the bot and serve until interrupted; 2 when the token is missing or rejected (then or later),
+    1 when the Bot API cannot be used at start-up. Errors are one line, without the token."""
     telegram = app.settings.telegram
     if not has_token(telegram):
         return 2
     # `kabar` logs warnings only unless -v; a server should say that it started and what it refused.
     for name in ("bot", "telegram"):
         logging.getLogger(name).setLevel(logging.INFO)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        _library_records_in_one_line()
     answerer = app.answerer  # loads the model now, not on the first question
     kabar = KabarBot(answerer, app.store.sources, telegram, answerer.detector.detect, app.store.stories)
-    application = build_application(telegram, kabar)
     try:
-        if telegram.webhook_url:
-            application.run_webhook(**webhook_options(telegram))
-        else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        rejected = asyncio.run(_serve(telegram, kabar))
     except InvalidToken:
+        rejected = True
+    except TelegramError as exc:  # at start-up: once running, the bot retries instead
+        detail = (redact(str(exc)).splitlines() or [type(exc).__name__])[0][:200]
+        print(f"error: cannot use the Telegram Bot API at {telegram.base_url}: {detail}", file=sys.stderr)
+        return 1
+    if rejected:
         # PTB's own message quotes the token; this one must not.
-        print("error: Telegram rejected KABAR_TELEGRAM__TOKEN; check it with @BotFather.", file=sys.stderr)
+        print(
+            "error: Telegram rejected KABAR_TELEGRAM__TOKEN (revoked, mistyped, or KABAR_TELEGRAM__BASE_URL "
+            "is not a Bot API); check it with @BotFather.",
+            file=sys.stderr,
+        )
         return 2
     return 0
+
+
+async def _serve(telegram: TelegramSettings, kabar: KabarBot) -> bool:
+    """Serve until SIGINT or SIGTERM, or until Telegram rejects the token (then True).
+
+    `Application.run_polling` would do, but after a rejected token mid-run its shutdown fails half-way;
+    this is the same sequence, ending cleanly either way.
+    """
+    stop, rejected = asyncio.Event(), asyncio.Event()
+
+    def on_rejected() -> None:
+        rejected.set()
+        # Not at once: the refused call is still raising, and polling must see its error before it is
+        # told to stop, or asyncio reports that error as never retrieved.
+        asyncio.get_running_loop().call_later(1.0, stop.set)
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    application = build_application(telegram, kabar, on_rejected)
+    assert application.updater is not None and application.post_init and application.post_shutdown
+    async with application:  # initialize (getMe) ... shutdown
+        await application.post_init(application)
+        if telegram.webhook_url:
+            await application.updater.start_webhook(**webhook_options(telegram))
+        else:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        log.info("Kabar is serving (%s)", "webhook" if telegram.webhook_url else "long polling")
+        await stop.wait()
+        with contextlib.suppress(InvalidToken):  # polling ended on it: already reported
+            await application.updater.stop()
+        await application.stop()
+    await application.post_shutdown(application)
+    return rejected.is_set()
+
+
+def _library_records_in_one_line() -> None:
+    """python-telegram-bot logs each failed network call with a traceback and the server's whole reply:
+    a failing Bot API would fill the log with pages, and a failed start-up would bury Kabar's one-line
+    error. Its records keep one line each, the exception's text included (tracebacks come back at DEBUG).
+    """
+    make_record = logging.getLogRecordFactory()
+
+    def one_line(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if record.name.split(".")[0] != "telegram":
+            return record
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        record.msg, record.args = redact(" ".join(text.split()))[:500], ()
+        record.exc_info = record.exc_text = None
+        return record
+
+    logging.setLogRecordFactory(one_line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

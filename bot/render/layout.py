@@ -70,6 +70,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Maaf, bot ini tidak melayani obrolan ini.",
         "en": "Sorry, this bot does not serve this chat.",
     },
+    "busy": {
+        "id": "Maaf, sedang banyak pertanyaan yang antre. Silakan coba lagi sebentar lagi.",
+        "en": "Sorry, many questions are waiting to be answered. Please try again in a moment.",
+    },
     "failed": {
         "id": "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi sebentar lagi.",
         "en": "Sorry, something went wrong while answering. Please try again in a moment.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.render.layout import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
@@ -21,12 +22,17 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _linked(title_html: str, url: str | None) -> str | None:
+    """`title_html` as a link to `url`, or None unless `url` is a web address (an article's metadata may
+    say `javascript:` or anything else)."""
+    if not url or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+        return None
+    return f'<a href="{html.escape(url.strip(), quote=True)}">{title_html}</a>'
+
+
 def _source_html(citation: Citation) -> str:
     title = escape(citation.title or citation.doc_id)
-    if citation.url:
-        title = f'<a href="{html.escape(citation.url, quote=True)}">{title}</a>'
-    else:
-        title = f"<b>{title}</b>"
+    title = _linked(title, citation.url) or f"<b>{title}</b>"
     outlet = f" — {escape(citation.source)}" if citation.source else ""
     quote = f"\n<blockquote>{escape(citation.quote)}</blockquote>" if citation.quote else ""
     return f"[{citation.n}] {title}{outlet}{quote}"
@@ -65,8 +71,7 @@ def render_sources(
 
 def _article_html(article: ArticleInfo) -> str:
     title = escape(article.title or article.id)
-    if article.url:
-        title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
+    title = _linked(title, article.url) or title
     outlet = f" — {escape(article.source)}" if article.source else ""
     return f"{title}{outlet} <code>{escape(article.id)}</code>"
 
