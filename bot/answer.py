@@ -195,7 +195,7 @@ class Answerer:
                 result.citations = build_citations(text, evidence, self.tokens)
                 result.citations += _conflict_citations(conflicts, evidence, result.citations)
         call.timings.total_ms = call.elapsed()
-        result.timings = call.timings
+        result.timings, result.model_failed = call.timings, call.model_failed
         return result
 
     # ---- steps ---------------------------------------------------------------------------------------
@@ -404,6 +404,7 @@ class Answerer:
                 raw = self._complete(messages, call)
             except GenerationError as exc:
                 log.warning("generation failed, answering from the evidence instead: %s", exc)
+                call.model_failed = True
                 return None
             log.debug("model said: %r", raw)
             cleaned = _without_echo(clean_markers(raw, valid), question.text)
@@ -454,6 +455,7 @@ class _Call:
     on_draft: Callable[[str], None] | None
     started: float = field(default_factory=time.perf_counter)
     timings: Timings = field(default_factory=Timings)
+    model_failed: bool = False
     _lapped: float = 0.0
 
     def elapsed(self) -> float:

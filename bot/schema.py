@@ -86,6 +86,7 @@ class Answer(BaseModel):
     retrieved: list[str] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     backend: str = ""
+    model_failed: bool = False  # the model could not answer (server gone, model error): text is the evidence
 
 
 class Turn(BaseModel):

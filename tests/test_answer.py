@@ -176,11 +176,19 @@ def test_wrong_language_twice_falls_back_to_the_evidence(retriever: HybridRetrie
     assert answer.answered and answer.text.startswith("According to the articles")
 
 
-def test_model_failure_falls_back_to_the_evidence(retriever: HybridRetriever) -> None:
+def test_model_failure_falls_back_to_the_evidence_with_an_apology(retriever: HybridRetriever) -> None:
+    from bot.render.layout import layout
+
     answer = Answerer(retriever, ScriptedModel(GenerationError("server went away"))).answer(
         "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?"
     )
-    assert answer.answered and "Chevron" in answer.text
+    assert answer.answered and "Chevron" in answer.text and answer.model_failed
+    assert layout(answer).paragraphs[0].startswith("Maaf, model bahasa sedang tidak dapat dihubungi")
+    english = Answerer(retriever, ScriptedModel(GenerationError("server went away"))).answer(
+        "Which company operates the Tengiz oil field?"
+    )
+    assert layout(english).paragraphs[0].startswith("Sorry, the language model cannot be reached")
+    assert not Answerer(retriever, None).answer("Which company operates the Tengiz oil field?").model_failed
 
 
 def test_the_model_saying_the_articles_lack_the_answer_is_honoured(retriever: HybridRetriever) -> None:

@@ -312,11 +312,13 @@ async def test_the_openai_server_going_away_mid_answer_still_gets_the_user_a_rep
         await stub.wait_for(lambda calls: len(stub.sent(10, ("editMessageText",))) == 2, timeout=60)
     await server.stop()
 
-    # The answering core falls back to the articles' own sentence when the model fails: the user is told
-    # what the articles say, in their language, with its source, and no placeholder is left.
+    # The answering core falls back to the articles' own sentence when the model fails: the user gets an
+    # apology and what the articles say, in their language, with its source, and no placeholder is left.
     fallback, answer = stub.shown(10)
     assert "generation failed" in caplog.text
+    assert parse_telegram_html(fallback).startswith("Maaf, model bahasa sedang tidak dapat dihubungi")
     assert "Sumber" in parse_telegram_html(fallback) and "Tengiz" in fallback
+    assert "Maaf" not in parse_telegram_html(answer)
     assert server.requests >= 2  # the model was asked again once it was back
     assert "Sumber" in parse_telegram_html(answer)
 

@@ -74,6 +74,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Maaf, sedang banyak pertanyaan yang antre. Silakan coba lagi sebentar lagi.",
         "en": "Sorry, many questions are waiting to be answered. Please try again in a moment.",
     },
+    "model_unavailable": {
+        "id": "Maaf, model bahasa sedang tidak dapat dihubungi; ini kalimat artikel yang paling dekat.",
+        "en": "Sorry, the language model cannot be reached right now; here is the closest article sentence.",
+    },
     "failed": {
         "id": "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi sebentar lagi.",
         "en": "Sorry, something went wrong while answering. Please try again in a moment.",
@@ -161,6 +165,8 @@ def layout(answer: Answer) -> Layout:
     """Lay an answer out. An abstention shows its text only: it cites nothing. Each disagreement is a line
     built from `answer.conflicts` (structured to here: nothing is read back out of the text)."""
     paragraphs = [p.strip() for p in answer.text.split("\n\n") if p.strip()]
+    if answer.model_failed:  # the user learns why the reply is a quote, in their language
+        paragraphs.insert(0, message("model_unavailable", answer.language))
     if not answer.answered:
         return Layout(paragraphs, [], [])
     lines = [
