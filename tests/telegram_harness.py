@@ -56,7 +56,13 @@ class Recorder:
     def detector(self) -> Any:
         return self.answerer.detector
 
-    def answer(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+        on_draft: Callable[[str], None] | None = None,
+    ) -> Answer:
         with self.lock:
             self.calls.append((question, tuple(history), language))
             self.running += 1
@@ -64,7 +70,7 @@ class Recorder:
         try:
             if self.gate is not None:
                 assert self.gate.wait(30), "the test never let the answer through"
-            return self.answerer.answer(question, history, language)
+            return self.answerer.answer(question, history, language, on_draft=on_draft)
         finally:
             with self.lock:
                 self.running -= 1

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -151,7 +151,11 @@ async def test_a_long_answer_arrives_as_several_valid_messages_in_order(
         detector = answerer.detector
 
         def answer(
-            self, question: str, history: Sequence[Turn] = (), language: Language | None = None
+            self,
+            question: str,
+            history: Sequence[Turn] = (),
+            language: Language | None = None,
+            on_draft: Callable[[str], None] | None = None,
         ) -> Answer:
             real = answerer.answer(question, history, language)
             text = "\n\n".join(f"{i}. {real.text}" for i in range(60))
@@ -334,7 +338,11 @@ async def test_a_failure_while_answering_gets_an_apology_and_the_bot_keeps_runni
         failed = False
 
         def answer(
-            self, question: str, history: Sequence[Turn] = (), language: Language | None = None
+            self,
+            question: str,
+            history: Sequence[Turn] = (),
+            language: Language | None = None,
+            on_draft: Callable[[str], None] | None = None,
         ) -> Answer:
             if not self.failed:
                 self.failed = True

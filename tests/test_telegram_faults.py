@@ -6,19 +6,20 @@ one, and an answering backend that goes away. The user must get each answer exac
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botapi_stub import BotApiStub, Fault, parse_telegram_html
-from telegram_harness import TOKEN, extractive_answerer, serving
+from telegram_harness import TOKEN, extractive_answerer, serving, shows
 
 from bot.answer import Answerer
 from index.store import Store
@@ -243,6 +244,7 @@ class ChatServer:
         self.port = 0
         self.requests = 0
         self.hang = False  # hold requests until the server is stopped: it goes away mid-answer
+        self.word_delay_s = 0.0  # between streamed words: a model writing at its own pace
         self.request_seen = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
@@ -273,16 +275,28 @@ class ChatServer:
                     for line in head.split(b"\r\n")
                     if line.lower().startswith(b"content-length")
                 )
-                await reader.readexactly(length)
+                request = json.loads(await reader.readexactly(length))
                 self.requests += 1
                 self.request_seen.set()
                 if self.hang:
                     await asyncio.sleep(60)  # stopped meanwhile
-                body = json.dumps({"choices": [{"message": {"role": "assistant", "content": self.reply}}]})
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    + f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
-                )
+                if request.get("stream"):  # server-sent events, a word at a time
+                    kind = "text/event-stream"
+                    words = [f"{w} " for w in self.reply.split()]
+                    deltas = [{"choices": [{"delta": {"content": w}}]} for w in words]
+                    events = [f"data: {json.dumps(d)}\n\n" for d in deltas]
+                    events.append("data: [DONE]\n\n")
+                else:
+                    kind = "application/json"
+                    reply = {"role": "assistant", "content": self.reply}
+                    events = [json.dumps({"choices": [{"message": reply}]})]
+                length = sum(len(e.encode()) for e in events)
+                head = f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n\r\n"
+                writer.write(head.encode())
+                for event in events:
+                    writer.write(event.encode())
+                    await writer.drain()
+                    await asyncio.sleep(self.word_delay_s)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -339,6 +353,9 @@ async def test_a_model_error_gets_an_apology_in_the_users_language_and_the_next_
                 raise RuntimeError("llama_decode returned -1")
             return ChatServer.reply
 
+        def stream(self, messages: Any, **options: Any) -> Iterator[str]:
+            yield self.generate(messages, **options)
+
     answerer = extractive_answerer(seed_store)
     answerer.backend = Crashing()  # type: ignore[assignment]
     question = "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?"
@@ -353,3 +370,24 @@ async def test_a_model_error_gets_an_apology_in_the_users_language_and_the_next_
     assert stub.shown(11)[0] == "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi sebentar lagi."
     assert stub.shown(12) == ["Sorry, something went wrong while answering. Please try again in a moment."]
     assert "Sumber" in parse_telegram_html(stub.shown(11)[1])
+
+
+async def test_the_models_draft_grows_in_the_working_message_then_the_answer_replaces_it(
+    seed_store: Store, stub: BotApiStub
+) -> None:
+    server = ChatServer()
+    server.word_delay_s = 0.6  # about 5 s for the reply: several drafts
+    await server.start()
+    answerer = extractive_answerer(seed_store, backend="openai", openai_base_url=server.base_url)
+    async with serving(answerer, stub):
+        stub.inject("editMessageText", Fault(status=500), times=1)  # one draft is lost on the way
+        await stub.push_message(30, "Perusahaan apa yang mengoperasikan ladang minyak Tengiz?")
+        await stub.wait_for(lambda calls: shows(stub, 30, "Sumber"), timeout=60)
+    await server.stop()
+
+    edits = [c for c in stub.sent(30, ("editMessageText",))]
+    drafts = [c for c in edits if c.text.endswith("▌")]
+    assert len(drafts) >= 2 and "Chevron" in drafts[-1].text  # the reply grew as the model wrote it
+    assert all(b.at - a.at >= 0.9 for a, b in itertools.pairwise(edits))  # at most one edit a second
+    assert not edits[-1].text.endswith("▌") and "Sumber" in parse_telegram_html(edits[-1].text)
+    assert len(stub.sent(30)) == 1  # one message, edited: nothing sent twice

@@ -41,7 +41,7 @@ from telegram.request import HTTPXRequest
 
 from bot.interfaces.conversation import LANGUAGE_CHOICES, Answering, Conversations, RateLimiter
 from bot.interfaces.redaction import keep_out_of_logs, redact
-from bot.interfaces.telegram_delivery import NO_PREVIEW, EditPacer, Reply, with_retries
+from bot.interfaces.telegram_delivery import NO_PREVIEW, Drafts, EditPacer, Reply, with_retries
 from bot.render.layout import HELP, ArticleInfo, StoryListing, message
 from bot.render.telegram_html import escape, render_answer, render_sources, render_stories
 from bot.schema import Language
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DRAFT_CHARS = 3500  # a draft is one message (Telegram's limit is 4,096); the finished answer is split
 TYPING_EVERY_S = 4.0  # Telegram shows "typing…" for about 5 seconds per sendChatAction
 COMMANDS = [
     BotCommand("ask", "Tanya / ask a question"),
@@ -218,35 +219,44 @@ class KabarBot:
             await self._say(msg, message("rate_limited", language, limit=self.rate.per_minute, wait=wait))
             return
 
-        # The answerer returns the finished answer only after its citations are checked, so there is
-        # nothing trustworthy to stream: say plainly that the bot is working, then edit in the answer.
+        # Say plainly that the bot is working, grow that message with the model's draft as it is written,
+        # then edit in the finished answer, whose citations are checked.
         reply = Reply(msg.get_bot(), chat.id, self.pacer, self.settings.retry_for_s, msg.reply_text)
         self.queued += 1
         try:
             await reply.start(message("working", language))
-            parts = await self._answered(chat.id, question, language, chat.send_action)
+            parts = await self._answered(chat.id, question, language, chat.send_action, reply)
         finally:
             self.queued -= 1
         await reply.finish(parts)
 
     async def _answered(
-        self, chat_id: int, question: str, language: Language, send_action: Callable[..., Any]
+        self,
+        chat_id: int,
+        question: str,
+        language: Language,
+        send_action: Callable[..., Any],
+        reply: Reply,
     ) -> list[str]:
-        """The answer to `question` as Telegram HTML messages, or an apology if answering fails."""
+        """The answer to `question` as Telegram HTML messages, or an apology if answering fails; the
+        model's drafts are shown in `reply` meanwhile."""
         loop = asyncio.get_running_loop()
         queued_at = loop.time()
         try:
             async with self._turn:
                 started_at = loop.time()
                 typing = asyncio.create_task(_keep_typing(send_action))
+                drafts = Drafts(reply, _draft_html)
                 try:
                     history = self.conversations.history(chat_id)
                     forced = self.conversations.get(chat_id).forced_language
                     answer = await loop.run_in_executor(
-                        self.executor, lambda: self.answerer.answer(question, history, forced)
+                        self.executor,
+                        lambda: self.answerer.answer(question, history, forced, on_draft=drafts.offer),
                     )
                 finally:
                     typing.cancel()
+                    await drafts.close()
                 self.conversations.remember(chat_id, question, answer.text)
             waited, took = started_at - queued_at, loop.time() - started_at
             log.info("chat %s: answered in %.2f s after %.2f s in the queue", chat_id, took, waited)
@@ -257,6 +267,11 @@ class KabarBot:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _draft_html(draft: str) -> str:
+    """An unfinished answer as Telegram shows it: plain text (its markers unchecked), a cursor after."""
+    return escape(draft[:DRAFT_CHARS]) + " ▌"
 
 
 async def _keep_typing(send_action: Callable[..., Any]) -> None:

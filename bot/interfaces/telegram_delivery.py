@@ -88,6 +88,41 @@ class EditPacer:
             self._last[chat_id] = loop.time()
 
 
+class Drafts:
+    """The model's latest draft of an answer, offered from the answering thread and shown in the reply
+    on the event loop, as often as the pacer allows; `close` returns once the last draft is shown, so
+    that no draft can land after the finished answer."""
+
+    def __init__(self, reply: Reply, render: Callable[[str], str]) -> None:
+        self.reply, self.render = reply, render
+        self._loop = asyncio.get_running_loop()
+        self._latest = ""
+        self._new = asyncio.Event()
+        self._done = False
+        self._task = self._loop.create_task(self._show())
+
+    def offer(self, text: str) -> None:
+        """The draft so far (callable from any thread)."""
+        self._latest = text
+        self._loop.call_soon_threadsafe(self._new.set)
+
+    async def close(self) -> None:
+        self._done = True
+        self._new.set()
+        await self._task
+
+    async def _show(self) -> None:
+        shown = ""
+        while True:
+            await self._new.wait()
+            self._new.clear()
+            if self._done:
+                return
+            if self._latest.strip() and self._latest != shown:
+                shown = self._latest
+                await self.reply.draft(self.render(shown))
+
+
 class Reply:
     """One reply in a chat: a placeholder at once, edited into the answer when it is ready (a streamed
     answer may call `show` as often as it likes; the pacer spaces the edits)."""
@@ -115,8 +150,10 @@ class Reply:
             return
         self.message_id = sent.message_id
 
-    async def show(self, html: str) -> None:
-        """Make the reply show `html`; raises `TelegramError` if the Bot API fails past `retry_for_s`."""
+    async def show(self, html: str, retry_for_s: float | None = None) -> None:
+        """Make the reply show `html`; raises `TelegramError` if the Bot API fails past `retry_for_s`
+        (the reply's own unless given: 0 for a draft, which the next one replaces anyway)."""
+        retry_for_s = self.retry_for_s if retry_for_s is None else retry_for_s
         for anew in (False, True):
             if self.message_id is None:
                 await self.start(CONTINUED)
@@ -124,7 +161,7 @@ class Reply:
                 raise NetworkError(f"the Bot API failed for {self.retry_for_s:g} s: a reply is lost")
             await self.pacer.wait(self.chat_id)
             try:
-                await with_retries(partial(self._edit, self.message_id, html), self.retry_for_s)
+                await with_retries(partial(self._edit, self.message_id, html), retry_for_s)
                 return
             except BadRequest as exc:
                 problem = str(exc).lower()
@@ -134,6 +171,15 @@ class Reply:
                     raise
                 log.info("the placeholder in chat %s is gone (%s); sending anew", self.chat_id, exc)
                 self.message_id = None
+
+    async def draft(self, html: str) -> None:
+        """Show an unfinished answer in the placeholder, once; a failure only costs this draft."""
+        if self.message_id is None:
+            return  # no placeholder to grow: the finished answer will send one
+        try:
+            await self.show(html, retry_for_s=0)
+        except TelegramError as exc:
+            log.info("a draft for chat %s was not shown (%s)", self.chat_id, exc)
 
     async def finish(self, parts: list[str]) -> None:
         """Show the first part here and each further part as a reply of its own, in order."""
