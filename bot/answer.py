@@ -44,6 +44,7 @@ from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
 from bot.question import Question
+from bot.render.layout import QUOTE_LEAD
 from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
 from index.retrieval import HybridRetriever
 from index.store import Hit
@@ -65,13 +66,6 @@ SAID_BY = {"id": "Angka itu disebut oleh {names}.", "en": "That figure was given
 AND = {"id": "dan", "en": "and"}
 ABSENT = {"id": "Artikelnya tidak memuat kata {words}.", "en": "They never mention {words}."}
 COVERS = {"id": "Artikel terdekat membahas “{title}”.", "en": "The closest articles report “{title}”."}
-# The lead of a quoted sentence, by (answer language, quote language): a quote says what language it is in.
-EXTRACTIVE_LEAD = {
-    ("id", "id"): "Menurut artikel:",
-    ("id", "en"): "Menurut artikel (kutipan dalam bahasa Inggris):",
-    ("en", "en"): "According to the articles:",
-    ("en", "id"): "According to the articles (quoted in Indonesian):",
-}
 # What the model writes when the excerpts lack the answer (the prompts ask for the first form).
 _MODEL_ABSTAINS = re.compile(
     r"tidak ada di artikel|tidak (?:di)?sebut|tidak (?:di)?jelaskan|tidak ada (?:informasi|keterangan)"
@@ -444,8 +438,8 @@ class Answerer:
             cited = set(cited_numbers(resting))
             best = closest(resting, [e for e in evidence if e.n in cited] or evidence, self.tokens)
         quoted = self.detector.detect(best.text)
-        lead = f"{EXTRACTIVE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
-        return f"{clean_markers(resting, set()).rstrip(' .,;')}. {lead}" if resting else lead
+        lead = f"{QUOTE_LEAD[language, quoted]} “{best.text}” [{best.n}]"
+        return f"{clean_markers(resting, set()).rstrip(' .,;')} [{best.n}]. {lead}" if resting else lead
 
 
 @dataclass

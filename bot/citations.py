@@ -86,7 +86,9 @@ def build_citations(
         candidates = [e for e in evidence if e.n == n]
         if not candidates:
             continue
-        best = closest(claims.get(n, ""), candidates, tokens)
+        # A sentence the text quotes whole is the one it cites ("Menurut artikel: “...” [1]").
+        quoted = [e for e in candidates if e.text in text]
+        best = quoted[0] if quoted else closest(claims.get(n, ""), candidates, tokens)
         citations.append(citation_of(best))
     return citations
 
@@ -99,6 +101,7 @@ def citation_of(evidence: Evidence, quote: str | None = None) -> Citation:
         title=evidence.title,
         source=evidence.source,
         url=evidence.url,
+        published=evidence.published,
         quote=evidence.text if quote is None else quote,
     )
 

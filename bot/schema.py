@@ -35,6 +35,7 @@ class Citation(BaseModel):
     title: str
     source: str | None = None
     url: str | None = None
+    published: str | None = None
     quote: str
 
 

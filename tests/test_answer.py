@@ -429,7 +429,7 @@ def test_a_reply_still_bare_after_asking_again_is_given_the_sentence_it_rests_on
 ) -> None:
     model = ScriptedModel("19 juta [1]", "19 juta, [1]")
     answer = Answerer(retriever, model).answer("Berapa jumlah penduduk negara itu?")
-    assert answer.text.startswith("19 juta. Menurut artikel: “")
+    assert answer.text.startswith("19 juta [1]. Menurut artikel: “")
     assert "19 juta" in answer.text.split("“", 1)[1] and answer.citations
 
 

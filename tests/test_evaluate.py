@@ -165,6 +165,7 @@ def test_each_record_is_the_gold_item_plus_the_prediction_as_returned(tmp_path: 
         "title": "Rusia kirim pasukan",
         "source": None,
         "url": None,
+        "published": None,
         "quote": "Bahkan lebih dari 2.000 orang ditangkap.",
     }
     assert prediction["conflicts"] == []

@@ -91,6 +91,24 @@ def test_the_question_s_own_names_and_quoted_text_are_not_claims() -> None:
     assert bound(reply, quote, question="Why did the flood hit Sekar Wangi?") == []
 
 
+def test_who_published_a_cited_article_and_when_and_kabars_own_frame_are_not_claims() -> None:
+    earlier = Citation(
+        n=2, doc_id=B, title="t", source="Warta Timur", published="2025-03-11", quote="Ada 23 orang hilang."
+    )
+    reply = Answer(
+        question="How many were missing?",
+        text="19 people were missing [1]. An earlier report (Warta Timur, 2025-03-11) gave 23 [2].",
+        language="en",
+        answered=True,
+        citations=[cite(1, A, "Sebanyak 19 orang masih hilang."), earlier],
+    )
+    assert unsupported_terms(reply) == []
+    quoted = "Menurut artikel (kutipan dalam bahasa Inggris): “Nineteen people are missing.” [1]"
+    assert bound(quoted, "Nineteen people are missing.") == []  # "Inggris" is Kabar's label, not a claim
+    outlet = bound("Menurut Warta Timur, 19 orang hilang [1].", "Sebanyak 19 orang hilang.")
+    assert outlet == ["Warta", "Timur"]  # an outlet no cited article has is a claim
+
+
 # --- matching -------------------------------------------------------------------------------------------
 
 

@@ -198,7 +198,7 @@ def test_a_figure_about_another_count_is_no_answer_to_how_many(store: Store) -> 
         "Berapa rumah yang rusak akibat banjir di Sekar Wangi?"
     )
     assert answer.answered and "26" not in answer.text.split("“")[0]
-    assert answer.text.startswith("1.150 rumah. Menurut artikel: “Sebanyak 1.150 rumah rusak berat")
+    assert answer.text.startswith("1.150 rumah [1]. Menurut artikel: “Sebanyak 1.150 rumah rusak berat")
     answer = Answerer(retriever, _Replies("Sebanyak 1.150 rumah rusak berat [1].")).answer(
         "Berapa rumah yang rusak akibat banjir di Sekar Wangi?"
     )
@@ -329,7 +329,10 @@ def test_a_figure_of_something_specific_answers_when_the_model_overlooks_it(stor
     declining = _Replies(*["TIDAK ADA DI ARTIKEL"] * 4)
     answerer = Answerer(HybridRetriever(store), declining)
     answer = answerer.answer("Berapa anak-anak di antara korban meninggal kapal di Selat Wyndra?")
-    assert answer.answered and answer.text.startswith("11 anak-anak")
+    assert answer.answered and answer.text.startswith("11 anak-anak [1]. ")
+    assert [c.quote for c in answer.citations] == [  # the sentence quoted is the one cited
+        "Kepala SAR mengatakan dari 38 korban meninggal, 11 di antaranya anak-anak."
+    ]
     # Of people in general, the model's "not in the articles" stands: the figure may count others.
     assert not answerer.answer("Berapa orang yang hilang di Selat Wyndra?").answered
 

@@ -17,7 +17,7 @@ from lingua import LanguageDetector, LanguageDetectorBuilder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.bound import unbound
-from bot.render.layout import shown_text
+from bot.render.layout import QUOTE_LEAD, shown_text
 from bot.schema import Answer, Language
 
 HIT_KS = (1, 5, 10)
@@ -149,7 +149,12 @@ def unsupported_terms(answer: Answer) -> list[str]:
     evidence = [c.quote for c in answer.citations] + [
         claim.quote for conflict in answer.conflicts for claim in conflict.claims
     ]
-    return unbound(without_quotes(answer.text), evidence, answer.question)
+    # Who published a cited article, and when, are known of it too ("An earlier report (Warta, 2025-03-11)").
+    evidence += [f"{c.source or ''} {c.published or ''}" for c in answer.citations]
+    text = without_quotes(answer.text)
+    for lead in QUOTE_LEAD.values():  # Kabar's own frame: "(kutipan dalam bahasa Inggris)"
+        text = text.replace(lead, " ")
+    return unbound(text, evidence, answer.question)
 
 
 # --- per item -------------------------------------------------------------------------------------------

@@ -49,6 +49,13 @@ LABELS: dict[Language, dict[str, str]] = {
 }
 
 # Replies that are not answers. Keys are situations; each has both languages.
+# The lead of a quoted sentence, by (answer language, quote language): a quote says what language it is in.
+QUOTE_LEAD: dict[tuple[Language, Language], str] = {
+    ("id", "id"): "Menurut artikel:",
+    ("id", "en"): "Menurut artikel (kutipan dalam bahasa Inggris):",
+    ("en", "en"): "According to the articles:",
+    ("en", "id"): "According to the articles (quoted in Indonesian):",
+}
 MESSAGES: dict[str, dict[Language, str]] = {
     "working": {
         "id": "⏳ Sedang mencari jawabannya di artikel…",
