@@ -30,7 +30,8 @@ def keep_out_of_logs(secret: str) -> None:
     _SECRETS.add(secret)
 
 
-def _scrub(text: str) -> str:
+def scrub(text: str) -> str:
+    """`text` with every registered secret written as `***`."""
     for secret in _SECRETS:
         text = text.replace(secret, "***")
     return text
@@ -42,10 +43,10 @@ def _redact(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:  # a malformed record is logging's problem to report, not ours
         return record
     if any(secret in message for secret in _SECRETS):
-        record.msg, record.args = _scrub(message), ()
+        record.msg, record.args = scrub(message), ()
     if record.exc_info and record.exc_info[1] is not None:
         # Formatters print `exc_text` when it is set, so a scrubbed copy replaces the raw traceback.
         text = logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]
         if any(secret in text for secret in _SECRETS):
-            record.exc_text = _scrub(text)
+            record.exc_text = scrub(text)
     return record
