@@ -15,18 +15,24 @@ from bot.render.layout import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
 
 TELEGRAM_LIMIT = 4096
+MAX_URL = 2048  # longer is no article address a reader could use, and its tag could outgrow a message
 
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _linked(title: str, url: str | None) -> str | None:
+    """`title` (already HTML) as a link to `url`; None without a url, or with one too long to send (no
+    message could hold its tag)."""
+    if not url or len(url) > MAX_URL:
+        return None
+    return f'<a href="{html.escape(url, quote=True)}">{title}</a>'
+
+
 def _source_html(citation: Citation) -> str:
     title = escape(citation.title or citation.doc_id)
-    if citation.url:
-        title = f'<a href="{html.escape(citation.url, quote=True)}">{title}</a>'
-    else:
-        title = f"<b>{title}</b>"
+    title = _linked(title, citation.url) or f"<b>{title}</b>"
     outlet = f" — {escape(citation.source)}" if citation.source else ""
     quote = f"\n<blockquote>{escape(citation.quote)}</blockquote>" if citation.quote else ""
     return f"[{citation.n}] {title}{outlet}{quote}"
@@ -66,8 +72,7 @@ def render_sources(
 
 def _article_html(article: ArticleInfo) -> str:
     title = escape(article.title or article.id)
-    if article.url:
-        title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
+    title = _linked(title, article.url) or title
     outlet = f" — {escape(article.source)}" if article.source else ""
     return f"{title}{outlet} <code>{escape(article.id)}</code>"
 
