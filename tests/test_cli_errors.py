@@ -7,11 +7,13 @@ disk that is really full (a small tmpfs, mounted in a private mount namespace, s
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -293,3 +295,41 @@ def test_an_article_the_full_disk_cannot_take_is_named_and_the_run_fails(
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("error: article a was not stored: ")
     assert "added 0" in done.stdout and "failed 1" in done.stdout
+
+
+def test_a_bot_api_page_echoing_the_token_never_shows_it(kabar: Kabar) -> None:
+    """The Bot API address answers every call with HTTP 500 and an HTML page quoting the path, which holds
+    the token: python-telegram-bot puts that page in its error."""
+    token = "123456:SECRET-token-never-shown"
+
+    class EchoPath(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = f"<html>Not found: {self.path}</html>".encode()
+            self.send_response(500)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EchoPath)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = kabar(
+            "telegram",
+            env={
+                "KABAR_TELEGRAM__TOKEN": token,
+                "KABAR_TELEGRAM__BASE_URL": f"http://127.0.0.1:{server.server_address[1]}/bot",
+                "KABAR_GENERATION__BACKEND": "extractive",
+            },
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert done.returncode == 1
+    assert "SECRET" not in done.stdout + done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("kabar: unexpected error: NetworkError:") and "/bot***/getMe" in last
