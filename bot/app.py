@@ -9,11 +9,16 @@ from pathlib import Path
 import llama_index.core
 
 from bot.answer import Answerer, AnswerOptions
-from bot.generation.base import Backend
-from bot.settings import GenerationSettings, Settings
+from bot.generation.base import Backend, GenerationError
+from bot.generation.model_file import ModelError
+from bot.settings import ConfigError, GenerationSettings, Settings
 from index.embedding import E5Embedding
 from index.retrieval import Fusion, HybridRetriever
-from index.store import Store
+from index.store import Store, StoreError
+
+# What the parts built here raise when the user can fix the cause: the message says what to do, so the
+# interfaces print it alone, without a traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, ModelError, GenerationError)
 
 
 def build_backend(settings: GenerationSettings) -> Backend | None:

@@ -59,7 +59,13 @@ def clean_markers(text: str, valid: set[int]) -> str:
         numbers = [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]
         return "".join(f"[{n}]" for n in numbers if n in valid)
 
-    cleaned = _REPEATED_MARKER.sub(r"\1\2", _MARKER_AFTER_STOP.sub(r" \2\1", _MARKER.sub(fix, text)))
+    def tidy(text: str) -> str:
+        return _REPEATED_MARKER.sub(r"\1\2", _MARKER_AFTER_STOP.sub(r" \2\1", _MARKER.sub(fix, text)))
+
+    # Until nothing changes: dropping "[5]" from "[[5]9]" leaves a marker "[9]" to check, and moving a
+    # marker before its full stop can put it beside a copy of itself ("[1].[1] [1]").
+    while (cleaned := tidy(text)) != text:
+        text = cleaned
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
 
 

@@ -2,9 +2,10 @@
 
 xllamacpp embeds llama.cpp's own server: requests go straight to it from Python, it queues requests
 from several threads, and it keeps the last prompt's KV cache so a request sharing a prefix with the
-previous one (same instructions, same evidence) skips re-reading it. The server also listens on a
-random 127.0.0.1 port, guarded by a random key; `http_base_url` and `http_api_key` let an OpenAI
-client use the same loaded model.
+previous one (same instructions, same evidence) skips re-reading it. That server always starts an HTTP
+listener, which Kabar does not need: it is bound to a Unix socket whose path is deleted at once, so
+nothing can connect. Only with `serve_http=True` does it listen on a random 127.0.0.1 port, guarded by a
+random key, for an OpenAI client to use the same loaded model (`http_base_url`, `http_api_key`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import logging
 import queue
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,7 +25,7 @@ import xllamacpp
 from pydantic import SecretStr
 
 from bot.generation.base import GenerationError, Message
-from bot.generation.model_file import ModelError
+from bot.generation.model_file import ModelError, check_gguf
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,18 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(
-        self, model_path: Path, *, threads: int = 2, context_size: int = 4096, seed: int = 42
+        self,
+        model_path: Path,
+        *,
+        threads: int = 2,
+        context_size: int = 4096,
+        seed: int = 42,
+        serve_http: bool = False,
     ) -> None:
         model_path = Path(model_path)
-        if not model_path.is_file():
-            raise ModelError(f"model file not found: {model_path}")
+        check_gguf(model_path)
         self.model_path = model_path
+        self.serve_http = serve_http
         self.seed = seed
         self._http_key = secrets.token_urlsafe(24)
         params = xllamacpp.CommonParams()
@@ -57,8 +66,12 @@ class EmbeddedBackend:
         # a 1.5B model with a 4k context needs.
         params.cache_ram_mib = 1024
         params.sampling.seed = seed
-        params.verbosity = 1  # errors only; llama.cpp logs to stderr, never stdout
-        params.hostnames = ["127.0.0.1"]
+        # llama.cpp logs to stderr, never stdout: its errors only when Kabar logs progress (`kabar -v`),
+        # else nothing, so that a failed load ends in Kabar's one-line message alone.
+        params.verbosity = 1 if log.isEnabledFor(logging.INFO) else -1
+        socket_dir = None if serve_http else tempfile.mkdtemp(prefix="kabar-llama-")
+        # A hostname ending in `.sock` makes llama.cpp listen on that Unix socket instead of a port.
+        params.hostnames = ["127.0.0.1"] if socket_dir is None else [f"{socket_dir}/llama.sock"]
         params.port = 0  # any free port
         params.api_keys = [self._http_key]
         started = time.perf_counter()
@@ -66,9 +79,12 @@ class EmbeddedBackend:
             self._server = xllamacpp.Server(params)
         except RuntimeError as exc:
             raise ModelError(
-                f"llama.cpp could not load {model_path} (its errors are on stderr above); "
-                "is it a complete GGUF file for a model llama.cpp supports?"
+                f"llama.cpp could not load {model_path}: the file is damaged or truncated, or holds a "
+                "model llama.cpp does not support (`kabar -v` shows llama.cpp's reason)"
             ) from exc
+        finally:
+            if socket_dir is not None:  # the bound listener stays, unreachable without its path
+                shutil.rmtree(socket_dir, ignore_errors=True)
         self.load_seconds = time.perf_counter() - started
         log.info(
             "loaded %s in %.1f s (%d threads, context %d)",
@@ -79,9 +95,10 @@ class EmbeddedBackend:
         )
 
     @property
-    def http_base_url(self) -> str:
-        """OpenAI-compatible base URL of the same loaded model, e.g. `http://127.0.0.1:41234/v1`."""
-        return f"{self._server.listening_address}/v1"
+    def http_base_url(self) -> str | None:
+        """OpenAI-compatible base URL of the same loaded model, e.g. `http://127.0.0.1:41234/v1`; None
+        unless built with `serve_http=True`."""
+        return f"{self._server.listening_address}/v1" if self.serve_http else None
 
     @property
     def http_api_key(self) -> SecretStr:

@@ -22,6 +22,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _CHUNK = 8 * 1024 * 1024
+_GGUF_MAGIC = b"GGUF"  # the first bytes of every GGUF file
 
 
 class ModelError(Exception):
@@ -74,6 +75,26 @@ def ensure_model(cache_dir: Path, spec: ModelSpec = QWEN_CODER_1_5B) -> Path:
     _assemble(part_paths, target, spec)
     _write_marker(marker, spec.sha256)
     return target
+
+
+def check_gguf(path: Path) -> None:
+    """Raise `ModelError` unless `path` is a readable file that starts like a GGUF model.
+
+    This catches a wrong path or a file of another kind with a clear message before llama.cpp sees it;
+    a truncated or damaged GGUF file is left to llama.cpp, which reads the whole header.
+    """
+    try:
+        with Path(path).open("rb") as f:
+            magic = f.read(len(_GGUF_MAGIC))
+    except FileNotFoundError:
+        raise ModelError(f"model file not found: {path}") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
+    if magic != _GGUF_MAGIC:
+        raise ModelError(
+            f"{path} is not a GGUF model file (it does not start with {_GGUF_MAGIC!r}); point "
+            "KABAR_GENERATION__MODEL_PATH at a .gguf file, or unset it to use the bundled model"
+        )
 
 
 def _distribution(module: str) -> str:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from bot.app import App
+from bot.app import USER_ERRORS, App
 from bot.evaluation import evaluate
 from bot.interfaces import ask, ingest, repl, telegram
+from bot.interfaces.redaction import keep_out_of_logs, redact
 from bot.render.text import render_stories_plain
-from bot.settings import ConfigError, load_settings
-from index.store import StoreError
+from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 
 def _sources(args: argparse.Namespace, app: App) -> int:
@@ -46,6 +49,11 @@ def _search(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line, without secrets; library messages can span many lines."""
+    return redact(" ".join(str(exc).split()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kabar", description="Question answering over news articles.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -75,16 +83,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends as one line on stderr and a non-zero exit, never a traceback.
+
+    Exit codes: 2 for a problem the message says how to fix (settings, store, model), 1 for anything
+    unexpected (`-v` adds its traceback), 130 on Ctrl-C, 141 when the reader of stdout went away.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
     for noisy in ("bm25s", "httpx", "chromadb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        app = App(load_settings())
-        return int(args.handler(args, app))
-    except (ConfigError, StoreError) as exc:
-        print(f"kabar: {exc}", file=sys.stderr)
+        settings = load_settings()
+        for secret in (
+            settings.telegram.token,
+            settings.telegram.webhook_secret_token,
+            settings.generation.openai_api_key,
+        ):
+            keep_out_of_logs(secret.get_secret_value())
+        return int(args.handler(args, App(settings)))
+    except USER_ERRORS as exc:
+        print(f"kabar: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `kabar ask ... | head -1`: the reader has all it wanted. Point stdout at /dev/null so that
+        # Python's own flush at exit does not fail on the closed pipe a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a process ended by SIGPIPE
+    except KeyboardInterrupt:
+        print("kabar: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: a bug or a library failure nothing above expected
+        log.info("unexpected error", exc_info=True)  # shown with -v; the record factory scrubs secrets
+        hint = "" if args.verbose else " (run with -v for the traceback)"
+        print(f"kabar: unexpected error: {type(exc).__name__}: {_one_line(exc)}{hint}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

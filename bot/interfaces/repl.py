@@ -179,18 +179,9 @@ def run(args: argparse.Namespace, app: App) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m bot.interfaces.repl`: `kabar repl` where the console script is not installed."""
-    from bot.app import App
-    from bot.settings import ConfigError, load_settings
-    from index.store import StoreError
+    from bot.interfaces import cli  # here: cli imports this module
 
-    parser = argparse.ArgumentParser(prog="kabar repl")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args, App(load_settings()))
-    except (ConfigError, StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return cli.main(["repl", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from bot.render.layout import LABELS, ArticleInfo, StoryListing, layout, message
 from bot.schema import Answer, Citation, Language
 
 TELEGRAM_LIMIT = 4096
+MAX_URL = 2048  # longer is no article address a reader could use, and its tag could outgrow a message
 
 
 def escape(text: str) -> str:
@@ -24,8 +25,8 @@ def escape(text: str) -> str:
 
 def _linked(title_html: str, url: str | None) -> str | None:
     """`title_html` as a link to `url`, or None unless `url` is a web address (an article's metadata may
-    say `javascript:` or anything else)."""
-    if not url or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+    say `javascript:` or anything else) short enough to send (no message could hold a longer tag)."""
+    if not url or len(url) > MAX_URL or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
         return None
     return f'<a href="{html.escape(url.strip(), quote=True)}">{title_html}</a>'
 
@@ -54,8 +55,9 @@ def answer_html(answer: Answer) -> str:
 
 
 def render_answer(answer: Answer, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """The answer as one or more Telegram HTML messages, in order."""
-    return split_html(answer_html(answer), limit)
+    """The answer as one or more Telegram HTML messages, in order; an answer with nothing to show (blank
+    text) is the apology for a failed answer, never no message at all."""
+    return split_html(answer_html(answer), limit) or [escape(message("failed", answer.language))]
 
 
 def render_sources(
@@ -142,8 +144,15 @@ def _cut(fragment: str, limit: int) -> list[str]:
     while at < len(tokens):
         token = tokens[at]
         after = _step(stack, token)
-        text = "".join(t for t, _, _ in current) + token
+        before = "".join(t for t, _, _ in current)
+        text = before + token
         has_text = any(i is not None and not t.startswith("<") for t, _, i in current)
+        if not has_text and len(token) > 1 and not token.startswith(("<", "&")):
+            # A word too long to fit beside the open tags even alone: it is cut where the room ends.
+            room = _room(before, token, _closing(after), limit)
+            if room < len(token):
+                tokens[at : at + 1] = [token[:room], token[room:]]
+                continue
         if not has_text or telegram_length(text + _closing(after)) <= limit:
             current.append((token, after, at))
             stack = after
@@ -167,6 +176,14 @@ def _cut(fragment: str, limit: int) -> list[str]:
     if any(i is not None and not t.startswith("<") for t, _, i in current):
         pieces.append("".join(t for t, _, _ in current) + _closing(stack))
     return [p.strip() for p in pieces if p.strip()]
+
+
+def _room(before: str, word: str, after: str, limit: int) -> int:
+    """How many characters of `word` fit between `before` and `after` within `limit` (at least one)."""
+    room = len(word)
+    while room > 1 and telegram_length(before + word[:room] + after) > limit:
+        room -= 1
+    return room
 
 
 def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -194,7 +211,7 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
         if telegram_length(paragraph) <= limit:
             current = paragraph
         else:
-            *full, current = _cut(paragraph, limit)
+            *full, current = _cut(paragraph, limit) or [""]  # tags with no text in them show nothing
             parts.extend(full)
     if current.strip():
         parts.append(current)
