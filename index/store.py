@@ -39,7 +39,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.articles import Article
 from index.chunking import CHUNKING_VERSION, Chunk, chunk_article
-from index.embedding import E5Embedding
+from index.embedding import Embedder, EmbeddingError
 from index.locking import LockTimeout, WriteLock
 from index.stamps import Stamps
 from index.stories import Profile, StoryIndex, group_order, members_by_story, profile, published_date, slug
@@ -129,7 +129,7 @@ class Store:
     def __init__(
         self,
         client: Any,
-        embedder: E5Embedding,
+        embedder: Embedder,
         collection: str = "articles",
         *,
         where: str = "the store",
@@ -166,7 +166,7 @@ class Store:
     @classmethod
     def open(
         cls,
-        embedder: E5Embedding,
+        embedder: Embedder,
         *,
         path: Path | str | None = None,
         host: str | None = None,
@@ -199,7 +199,7 @@ class Store:
                     lock=lock,
                     reconnect=lambda: _local_client(folder),
                 )
-        except StoreError:
+        except (StoreError, EmbeddingError):
             raise
         except Exception as exc:  # chroma raises many types; all mean the same to a user
             raise StoreError(f"cannot open {where}: {exc}") from exc
@@ -582,6 +582,8 @@ class Store:
                     for at in range(0, len(chunks), batch_size)
                 ]
                 pending.append((article, chunks, np.concatenate(batches)))
+            except EmbeddingError:  # the embedder, not the article: no other article would fare better
+                raise
             except Exception as exc:  # one bad article must not stop the others
                 report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
                 if progress:

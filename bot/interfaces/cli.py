@@ -12,6 +12,7 @@ from bot.evaluation import evaluate
 from bot.interfaces import ask, ingest, repl, telegram
 from bot.render.text import render_stories_plain
 from bot.settings import ConfigError, load_settings
+from index.embedding import EmbeddingError
 from index.store import StoreError
 
 
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         app = App(load_settings())
         return int(args.handler(args, app))
-    except (ConfigError, StoreError) as exc:
+    except (ConfigError, StoreError, EmbeddingError) as exc:
         print(f"kabar: {exc}", file=sys.stderr)
         return 2
 
