@@ -32,6 +32,7 @@ class ChromaSettings(BaseModel):
 
 class IngestSettings(BaseModel):
     max_article_mb: float = Field(1.0, gt=0)
+    write_batch: int = Field(200, ge=1, le=10_000)  # articles written to the store with one set of calls
 
 
 class EmbeddingSettings(BaseModel):
