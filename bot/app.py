@@ -11,14 +11,20 @@ import llama_index.core
 from bot.answer import Answerer, AnswerOptions
 from bot.generation.base import Backend, GenerationError
 from bot.generation.model_file import ModelError
-from bot.settings import ConfigError, GenerationSettings, Settings
-from index.embedding import E5Embedding
+from bot.settings import ConfigError, EmbeddingSettings, GenerationSettings, Settings
+from index.embedding import Embedder, EmbeddingError
 from index.retrieval import Fusion, HybridRetriever
 from index.store import Store, StoreError
 
 # What the parts built here raise when the user can fix the cause: the message says what to do, so the
 # interfaces print it alone, without a traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, ModelError, GenerationError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ConfigError,
+    StoreError,
+    ModelError,
+    GenerationError,
+    EmbeddingError,
+)
 
 
 def build_backend(settings: GenerationSettings) -> Backend | None:
@@ -49,6 +55,26 @@ def build_backend(settings: GenerationSettings) -> Backend | None:
     )
 
 
+def build_embedder(settings: EmbeddingSettings) -> Embedder:
+    """The embedder `settings.backend` names: e5 in this process, or an OpenAI-compatible server."""
+    if settings.backend == "openai":
+        from index.embedding_server import ServerEmbedding
+
+        return ServerEmbedding(
+            settings.openai_base_url,
+            settings.openai_model,
+            settings.openai_api_key,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+            dimension=settings.dimension,
+            timeout_s=settings.timeout_s,
+            embed_batch_size=settings.batch_size,
+        )
+    from index.embedding import E5Embedding
+
+    return E5Embedding(embed_batch_size=settings.batch_size)
+
+
 def prepare_offline() -> None:
     """Point tiktoken at llama-index's bundled encodings so nothing is downloaded at run time."""
     cache = Path(llama_index.core.__file__).parent / "_static" / "tiktoken_cache"
@@ -63,8 +89,8 @@ class App:
         self.settings = settings
 
     @cached_property
-    def embedder(self) -> E5Embedding:
-        return E5Embedding(embed_batch_size=self.settings.embedding.batch_size)
+    def embedder(self) -> Embedder:
+        return build_embedder(self.settings.embedding)
 
     @cached_property
     def store(self) -> Store:

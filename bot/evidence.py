@@ -9,7 +9,7 @@ from threading import Lock
 import numpy as np
 
 from bot.schema import Evidence
-from index.embedding import E5Embedding
+from index.embedding import Embedder
 from index.retrieval import Tokenizer, term_share
 from index.store import Hit
 
@@ -24,7 +24,7 @@ class SentenceVectors:
     """Passage embeddings of sentences, remembered (least recently used out) so that sentences retrieved
     again for later questions are not embedded again: embedding is most of a question's retrieval time."""
 
-    def __init__(self, embedder: E5Embedding, size: int = 50_000) -> None:
+    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
         self.embedder = embedder
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()

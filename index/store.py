@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import chromadb
 import numpy as np
@@ -39,7 +39,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.articles import Article
 from index.chunking import CHUNKING_VERSION, Chunk, chunk_article
-from index.embedding import E5Embedding
+from index.embedding import Embedder, EmbeddingError
 from index.locking import LockTimeout, WriteLock
 from index.stamps import Stamps
 from index.stories import Profile, StoryIndex, group_order, members_by_story, profile, published_date, slug
@@ -92,6 +92,15 @@ class StoryInfo:
     articles: list[SourceInfo]
 
 
+class _Ready(NamedTuple):
+    """An article ready to write: its chunks as nodes (with vectors), its story and its profile."""
+
+    article: Article
+    nodes: list[BaseNode]
+    story: str
+    profile: Profile
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
@@ -129,7 +138,7 @@ class Store:
     def __init__(
         self,
         client: Any,
-        embedder: E5Embedding,
+        embedder: Embedder,
         collection: str = "articles",
         *,
         where: str = "the store",
@@ -166,7 +175,7 @@ class Store:
     @classmethod
     def open(
         cls,
-        embedder: E5Embedding,
+        embedder: Embedder,
         *,
         path: Path | str | None = None,
         host: str | None = None,
@@ -199,7 +208,7 @@ class Store:
                     lock=lock,
                     reconnect=lambda: _local_client(folder),
                 )
-        except StoreError:
+        except (StoreError, EmbeddingError):
             raise
         except Exception as exc:  # chroma raises many types; all mean the same to a user
             raise StoreError(f"cannot open {where}: {exc}") from exc
@@ -438,51 +447,58 @@ class Store:
             )
         return nodes
 
-    def _chunk_ids(self, doc_id: str) -> list[str]:
-        return list(self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+    def _mark_pending(self, doc_ids: list[str]) -> None:
+        self._pending.upsert(
+            ids=doc_ids, embeddings=[[1.0]] * len(doc_ids), metadatas=[{"doc_id": d} for d in doc_ids]
+        )
 
-    def _mark_pending(self, doc_id: str) -> None:
-        self._pending.upsert(ids=[doc_id], embeddings=[[1.0]], metadatas=[{"doc_id": doc_id}])
-
-    def _write(self, article: Article, nodes: list[BaseNode], story: str, item: Profile) -> None:
-        self._mark_pending(article.id)
-        self.vectors.add(nodes)
-        self._write_profile(item)
+    def _write(self, batch: Sequence[_Ready]) -> None:
+        """Store these articles with a few chroma calls for all of them: each is still committed whole, by
+        its catalogue record, and a write killed midway is finished for each of them (`writing`)."""
+        doc_ids = [ready.article.id for ready in batch]
+        self._mark_pending(doc_ids)
+        nodes = [node for ready in batch for node in ready.nodes]
+        if nodes:
+            self.vectors.add(nodes)
+        self._write_profiles([ready.profile for ready in batch])
         self._catalogue.upsert(
-            ids=[article.id],
-            embeddings=[[1.0]],
+            ids=doc_ids,
+            embeddings=[[1.0]] * len(batch),
             metadatas=[
                 {
-                    "title": article.title,
-                    "source": article.source or "",
-                    "url": article.url or "",
-                    "published": article.published or "",
-                    "language": article.language,
-                    "content_hash": article.content_hash,
-                    "chunks": len(nodes),
+                    "title": ready.article.title,
+                    "source": ready.article.source or "",
+                    "url": ready.article.url or "",
+                    "published": ready.article.published or "",
+                    "language": ready.article.language,
+                    "content_hash": ready.article.content_hash,
+                    "chunks": len(ready.nodes),
                     "chunking": CHUNKING_VERSION,
-                    "path": article.path or "",
-                    "story": story,
-                    "story_given": bool(article.story),
+                    "path": ready.article.path or "",
+                    "story": ready.story,
+                    "story_given": bool(ready.article.story),
                 }
+                for ready in batch
             ],
         )
         self._generation = self._stamps.bump()  # before the old chunks go: readers switch first
         new_ids = {node.node_id for node in nodes}
-        old_ids = [i for i in self._chunk_ids(article.id) if i not in new_ids]
+        stored = self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=[])["ids"]
+        old_ids = [i for i in stored if i not in new_ids]
         if old_ids:
             self._chunks.delete(ids=old_ids)
-        self._pending.delete(ids=[article.id])
+        self._pending.delete(ids=doc_ids)
 
-    def _write_profile(self, item: Profile) -> None:
+    def _write_profiles(self, items: Sequence[Profile]) -> None:
         self._profiles.upsert(
-            ids=[item.doc_id],
-            embeddings=[item.centroid.tolist()],
+            ids=[item.doc_id for item in items],
+            embeddings=[item.centroid.tolist() for item in items],
             metadatas=[
                 {
                     "names": json.dumps(sorted(item.names), ensure_ascii=False),
                     "published": item.published.isoformat() if item.published else "",
                 }
+                for item in items
             ],
         )
 
@@ -538,7 +554,7 @@ class Store:
             item = items[i][1]
             story = stories.place(item) or slug(str(meta.get("title", "")), stories.members, doc_id)
             stories.add(story, item)
-            self._write_profile(item)
+            self._write_profiles([item])
             self._catalogue.update(ids=[doc_id], metadatas=[{**meta, "story": story, "story_given": False}])
             known[doc_id] = {**meta, "story": story}
         self._generation = self._stamps.bump()
@@ -548,22 +564,24 @@ class Store:
         articles: Sequence[Article],
         batch_size: int = 32,
         progress: Callable[[int], None] | None = None,
+        write_batch: int = 200,
     ) -> IngestReport:
-        """Add new articles, replace changed ones, skip unchanged ones; `progress(n)` after each article.
+        """Add new articles, replace changed ones, skip unchanged ones; `progress(n)` after n articles.
 
-        New articles are embedded first, then placed in stories in publication order and written, each
-        under the write lock (`writing`) and each seen by readers at once, old or new."""
+        New articles are embedded first, `batch_size` chunks at a time across articles, then placed in
+        stories in publication order and written `write_batch` articles at a time, under the write lock
+        (`writing`); readers see each article at once, old or new."""
         with self.writing():
-            return self._ingest(articles, batch_size, progress)
+            return self._ingest(articles, batch_size, write_batch, progress or (lambda n: None))
 
     def _ingest(
-        self, articles: Sequence[Article], batch_size: int, progress: Callable[[int], None] | None
+        self, articles: Sequence[Article], batch_size: int, write_batch: int, progress: Callable[[int], None]
     ) -> IngestReport:
         report = IngestReport()
         known = self._catalogue_records()
         stories = self._story_index(known)
         self._assign_missing(known, stories)
-        pending: list[tuple[Article, list[Chunk], np.ndarray]] = []
+        todo: list[tuple[Article, list[Chunk]]] = []
         for article in articles:
             previous = known.get(article.id)
             if (
@@ -572,38 +590,92 @@ class Store:
                 and previous.get("chunking") == CHUNKING_VERSION
             ):
                 report.unchanged.append(article.id)
-                if progress:
-                    progress(1)
+                progress(1)
                 continue
             try:
-                chunks = chunk_article(article)
-                batches = [
-                    self.embedder.embed_passages([c.text for c in chunks[at : at + batch_size]])
-                    for at in range(0, len(chunks), batch_size)
-                ]
-                pending.append((article, chunks, np.concatenate(batches)))
+                todo.append((article, chunk_article(article)))
             except Exception as exc:  # one bad article must not stop the others
                 report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
-                if progress:
-                    progress(1)
+                progress(1)
+        pending = self._embed(todo, batch_size, report, progress)
         items = [
             (article.story, profile(article.id, article.text, vectors, article.published))
             for article, _, vectors in pending
         ]
-        for i in group_order(items):
-            article, chunks, vectors = pending[i]
-            previous = known.get(article.id)
+        order = group_order(items)
+        for at in range(0, len(order), write_batch):
+            batch: list[_Ready] = []
+            for i in order[at : at + write_batch]:
+                article, chunks, vectors = pending[i]
+                try:
+                    story = self._assign_story(article, items[i][1], known.get(article.id), stories)
+                    nodes = self._nodes(article, chunks, vectors.tolist())
+                except Exception as exc:
+                    report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
+                    progress(1)
+                else:
+                    batch.append(_Ready(article, nodes, story, items[i][1]))
+            if not batch:
+                continue
             try:
-                story = self._assign_story(article, items[i][1], previous, stories)
-                self._write(article, self._nodes(article, chunks, vectors.tolist()), story, items[i][1])
+                self._write(batch)
             except Exception as exc:
-                report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
+                report.failed.extend((ready.article.id, f"{type(exc).__name__}: {exc}") for ready in batch)
             else:
-                (report.updated if previous else report.added).append(article.id)
-                report.chunks_written += len(chunks)
-            if progress:
-                progress(1)
+                for ready in batch:
+                    (report.updated if ready.article.id in known else report.added).append(ready.article.id)
+                    report.chunks_written += len(ready.nodes)
+            progress(len(batch))
         return report
+
+    def _embed(
+        self,
+        todo: Sequence[tuple[Article, list[Chunk]]],
+        batch_size: int,
+        report: IngestReport,
+        progress: Callable[[int], None],
+    ) -> list[tuple[Article, list[Chunk], np.ndarray]]:
+        """The articles with their chunks' vectors, embedded `batch_size` chunks a call across articles (one
+        chunk a call is several times slower). Where a call fails, its articles are tried one by one, so
+        that only the bad one is reported failed; an `EmbeddingError` (the embedder, not an article) stops
+        the ingest before anything is written."""
+        done: list[tuple[Article, list[Chunk], np.ndarray]] = []
+        group: list[tuple[Article, list[Chunk]]] = []
+        for n, item in enumerate(todo):
+            group.append(item)
+            if sum(len(chunks) for _, chunks in group) < batch_size and n + 1 < len(todo):
+                continue
+            try:
+                done.extend(self._embed_group(group, batch_size))
+            except EmbeddingError:
+                raise
+            except Exception as exc:  # one bad article must not stop the others: find which it was
+                if len(group) > 1:
+                    for alone in group:
+                        done.extend(self._embed([alone], batch_size, report, progress))
+                else:
+                    report.failed.append((group[0][0].id, f"{type(exc).__name__}: {exc}"))
+                    progress(1)
+            group = []
+        return done
+
+    def _embed_group(
+        self, group: Sequence[tuple[Article, list[Chunk]]], batch_size: int
+    ) -> list[tuple[Article, list[Chunk], np.ndarray]]:
+        texts = [chunk.text for _, chunks in group for chunk in chunks]
+        if not texts:
+            raise ValueError("the article has no text to embed")
+        vectors = np.concatenate(
+            [
+                self.embedder.embed_passages(texts[at : at + batch_size])
+                for at in range(0, len(texts), batch_size)
+            ]
+        )
+        out, at = [], 0
+        for article, chunks in group:
+            out.append((article, chunks, vectors[at : at + len(chunks)]))
+            at += len(chunks)
+        return out
 
     def remove(self, doc_ids: Iterable[str]) -> list[str]:
         """Delete these articles and their chunks; returns the ids that were there."""
@@ -611,7 +683,7 @@ class Store:
             known = self._catalogue_records()
             removed = [doc_id for doc_id in doc_ids if doc_id in known]
             for doc_id in removed:
-                self._mark_pending(doc_id)
+                self._mark_pending([doc_id])
                 self._catalogue.delete(ids=[doc_id])  # the commit: from here on readers no longer see it
                 self._generation = self._stamps.bump()
                 self._chunks.delete(where={"doc_id": doc_id})

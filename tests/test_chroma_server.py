@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import pytest
 from bot.interfaces.cli import main
 from index.articles import Article
 from index.store import Store, StoreError
+from tests.conftest import REPO
 
 CHROMA = Path(sys.executable).with_name("chroma")
 ARTICLES = [
@@ -100,3 +103,64 @@ def test_kabar_with_an_unreachable_chroma_server_exits_2_naming_it(monkeypatch, 
     captured = capsys.readouterr()
     assert f"chroma server 127.0.0.1:{port}" in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
+
+
+# A bot process in miniature: opens the store named by its settings once, then answers each query line
+# with the top hit's article and text, and each empty line with the stored article ids, until stdin ends.
+READER = """
+import json, sys
+from bot.app import App
+from bot.settings import load_settings
+app = App(load_settings())
+for line in sys.stdin:
+    query = line.strip()
+    if query:
+        hit = app.retriever.retrieve(query, k=1)[0]
+        print(json.dumps([hit.doc_id, hit.text]), flush=True)
+    else:
+        print(json.dumps([s.id for s in app.store.sources()]), flush=True)
+"""
+
+
+def test_readers_on_a_chroma_server_see_what_another_process_ingests_without_a_restart(
+    chroma_port, make_files
+):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "KABAR_CHROMA__HOST": "127.0.0.1",
+        "KABAR_CHROMA__PORT": str(chroma_port),
+        "KABAR_STORE__COLLECTION": "shared",
+    }
+    news = make_files({"news/almaty.txt": ARTICLES[0].text})
+    ingest = [sys.executable, "-m", "bot.interfaces.cli", "ingest", str(news / "news")]
+    first = subprocess.run(ingest, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+
+    def ask(reader: subprocess.Popen[str], line: str) -> object:
+        assert reader.stdin is not None and reader.stdout is not None
+        reader.stdin.write(line + "\n")
+        reader.stdin.flush()
+        return json.loads(reader.stdout.readline())
+
+    try:
+        for reader in readers:
+            assert ask(reader, "") == ["almaty"]
+            assert ask(reader, "pemerintah mundur")[0] == "almaty"  # the only article there is
+        (news / "news" / "astana.txt").write_text(ARTICLES[1].text, encoding="utf-8")
+        second = subprocess.run(ingest, env=env, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 0 and "added 1, updated 0, unchanged 1" in second.stdout, second.stderr
+        for reader in readers:  # the same processes, still running
+            assert ask(reader, "") == ["almaty", "astana"]
+            doc_id, text = ask(reader, "pemerintah mundur")  # type: ignore[misc]
+            assert doc_id == "astana" and "Pemerintah mundur pada Rabu" in text
+    finally:
+        for reader in readers:
+            reader.stdin.close()  # type: ignore[union-attr]
+            reader.wait(timeout=60)

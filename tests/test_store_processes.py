@@ -160,7 +160,10 @@ def test_killing_an_ingest_midway_leaves_each_article_whole_and_the_next_run_com
     killed_inside_an_article = 0
     for run in range(KILLS):
         before = {doc: meta["content_hash"] for doc, meta in watcher._catalogue_records().items()}
-        process = kabar_process(store_path, "ingest", str(paths[run % 2]))
+        # Three articles a write: kills land between writes and inside one, where it spans articles.
+        process = kabar_process(
+            store_path, "ingest", str(paths[run % 2]), env={"KABAR_INGEST__WRITE_BATCH": "3"}
+        )
         # The write phase has begun once an article's new version is committed; kill at a random point.
         deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:

@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.telegram.token,
             settings.telegram.webhook_secret_token,
             settings.generation.openai_api_key,
+            settings.embedding.openai_api_key,
         ):
             keep_out_of_logs(secret.get_secret_value())
         return int(args.handler(args, App(settings)))

@@ -44,7 +44,12 @@ def ingest(app: App, paths: list[Path], prune: bool = False) -> tuple[LoadResult
     # One lock over storing and pruning: no other ingest runs between them.
     with store.writing(on_wait=lambda: _waiting(app)):
         with tqdm(total=len(loaded.articles), unit="article", disable=not sys.stderr.isatty()) as bar:
-            report = store.ingest(loaded.articles, app.settings.embedding.batch_size, progress=bar.update)
+            report = store.ingest(
+                loaded.articles,
+                app.settings.embedding.batch_size,
+                progress=bar.update,
+                write_batch=app.settings.ingest.write_batch,
+            )
         if prune:
             report.removed = store.remove(stale_articles(store, loaded))
     return loaded, report

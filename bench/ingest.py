@@ -1,0 +1,100 @@
+"""Ingest throughput on the FacQA corpus beside the embedder's own speed, measured in the same run.
+
+    python -m bench.ingest                 # the first 300 FacQA articles
+    python -m bench.ingest --all           # all 1,355 articles (1,861 chunks)
+
+First the embedder alone embeds every chunk (in batches, as ingest does) to give its tokens/s; then the
+articles are ingested into an empty store under `.kabar/bench/ingest-store`, then ingested again unchanged.
+Prints the figures and writes `.kabar/bench/ingest.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+from bench.common import FACQA, cache_dir, peak_rss_mb, write_result
+from index.articles import load_paths
+from index.chunking import chunk_article
+from index.embedding import E5Embedding
+from index.store import Store
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=FACQA / "articles.jsonl")
+    parser.add_argument("--articles", type=int, default=300, help="the first N articles (default 300)")
+    parser.add_argument("--all", action="store_true", help="the whole corpus")
+    parser.add_argument("--batch-size", type=int, default=32, help="chunks embedded a call (default 32)")
+    args = parser.parse_args()
+
+    loaded = load_paths([args.corpus])
+    articles = loaded.articles if args.all else loaded.articles[: args.articles]
+    texts = [chunk.text for article in articles for chunk in chunk_article(article)]
+    embedder = E5Embedding(embed_batch_size=args.batch_size)
+    tokens = sum(embedder.token_count(text) for text in texts)
+    embedder.embed_passages(texts[: args.batch_size])  # warm up
+
+    started = time.perf_counter()
+    for at in range(0, len(texts), args.batch_size):
+        embedder.embed_passages(texts[at : at + args.batch_size])
+    embed_s = time.perf_counter() - started
+
+    folder = cache_dir() / "ingest-store"
+    shutil.rmtree(folder, ignore_errors=True)
+    store = Store.open(embedder, path=folder)
+    started = time.perf_counter()
+    report = store.ingest(articles, args.batch_size)
+    ingest_s = time.perf_counter() - started
+    assert not report.failed, report.failed[:3]
+    started = time.perf_counter()
+    again = store.ingest(articles, args.batch_size)
+    reingest_s = time.perf_counter() - started
+    assert len(again.unchanged) == len(articles)
+
+    figures = {
+        "corpus": str(args.corpus.name),
+        "articles": len(articles),
+        "chunks": len(texts),
+        "embedded_tokens": tokens,
+        "embedder_alone": {
+            "seconds": round(embed_s, 2),
+            "tokens_per_s": round(tokens / embed_s, 1),
+            "chunks_per_s": round(len(texts) / embed_s, 2),
+        },
+        "ingest": {
+            "seconds": round(ingest_s, 2),
+            "articles_per_s": round(len(articles) / ingest_s, 2),
+            "chunks_per_s": round(len(texts) / ingest_s, 2),
+            "tokens_per_s": round(tokens / ingest_s, 1),
+            "share_of_embedder_speed": round(embed_s / ingest_s, 3),
+        },
+        "reingest_unchanged_s": round(reingest_s, 2),
+        "store_mb": round(folder_mb(folder), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "batch_size": args.batch_size,
+    }
+    path = write_result("ingest", figures)
+    e, i = figures["embedder_alone"], figures["ingest"]
+    print(f"{len(articles)} articles, {len(texts)} chunks, {tokens} tokens")
+    print(f"embedder alone: {e['tokens_per_s']} tokens/s, {e['chunks_per_s']} chunks/s ({e['seconds']} s)")
+    print(
+        f"ingest: {i['articles_per_s']} articles/s, {i['chunks_per_s']} chunks/s, "
+        f"{i['tokens_per_s']} tokens/s ({i['seconds']} s) = {i['share_of_embedder_speed']:.0%} of the "
+        "embedder's speed"
+    )
+    print(
+        f"re-ingest unchanged: {figures['reingest_unchanged_s']} s; store {figures['store_mb']} MB on disk; "
+        f"peak memory {figures['peak_rss_mb']} MiB"
+    )
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Retrieval latency (dense, BM25, hybrid) and process memory as the store grows.
+
+    python -m bench.retrieval_scale                          # 1,000 and 10,000 chunks
+    python -m bench.retrieval_scale --sizes 1000,10000,100000
+
+Large stores are built from varied copies of the FacQA corpus: copy k of an article gets a new id and its
+sentences shuffled. Embedding 100,000 chunks would take hours on 2 cores, so only the original chunks are
+embedded (once, cached); a copy's chunk gets the mean embedding of the original chunks its sentences come
+from, plus small Gaussian noise, renormalised. Chunks are written to chroma in batches with the store's
+own writer, so the store is laid out as `kabar ingest` lays it (catalogue, profiles, stamps); each article
+is its own story. Stores are cached under `.kabar/bench/scale/`.
+
+Each size is measured in a fresh process that loads the e5 model, opens the store and builds BM25 (as a
+bot process does), then times FacQA questions; its resident memory is read at the end. Prints the figures,
+writes `.kabar/bench/retrieval_scale.json` and plots `docs/retrieval_scale.png` (needs matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import FACQA, REPO, cache_dir, peak_rss_mb, percentiles_ms, rss_mb, write_result
+from index.articles import Article, load_paths
+from index.chunking import chunk_article, split_sentences
+from index.embedding import E5Embedding
+from index.retrieval import HybridRetriever
+from index.store import Store, _Ready
+from index.stories import profile
+
+NOISE = 0.02  # standard deviation per dimension of the noise added to a copy's vectors (384 dimensions)
+WRITE_BATCH = 500  # articles a chroma write
+
+
+def base_corpus(embedder: E5Embedding, limit: int | None) -> tuple[list[Article], dict[str, np.ndarray]]:
+    """The FacQA articles and one embedding per sentence text (its chunk's), embedded once and cached."""
+    articles = load_paths([FACQA / "articles.jsonl"]).articles[:limit]
+    cached = cache_dir() / f"facqa-sentences-{limit or 'all'}.npz"
+    if cached.exists():
+        data = np.load(cached, allow_pickle=False)
+        return articles, dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+    chunks = [(article, chunk) for article in articles for chunk in chunk_article(article)]
+    texts = [chunk.text for _, chunk in chunks]
+    embedded = np.concatenate(
+        [embedder.embed_passages(texts[at : at + 32]) for at in range(0, len(texts), 32)]
+    )
+    sentence_vectors: dict[str, np.ndarray] = {}
+    for (article, chunk), vector in zip(chunks, embedded, strict=True):
+        for start, end in chunk.sentences:
+            sentence_vectors[article.text[start:end]] = vector
+    np.savez(
+        cached, texts=np.array(list(sentence_vectors)), vectors=np.stack(list(sentence_vectors.values()))
+    )
+    return articles, sentence_vectors
+
+
+def variant(article: Article, copy: int, rng: random.Random) -> Article:
+    sentences = [article.text[start:end] for start, end in split_sentences(article.text)]
+    rng.shuffle(sentences)
+    return Article(id=f"{article.id}-v{copy}", title=article.title, text=" ".join(sentences))
+
+
+def build(
+    store_path: Path, size: int, base: list[Article], vectors: dict[str, np.ndarray], embedder: E5Embedding
+) -> None:
+    """A store of at least `size` chunks: the originals, then shuffled copies with derived vectors."""
+    store = Store.open(embedder, path=store_path)
+    rng, noise = random.Random(size), np.random.default_rng(size)
+    total, copy, batch = 0, 0, []
+    with store.writing():
+        while total < size:
+            for original in base:
+                article = original if copy == 0 else variant(original, copy, rng)
+                chunks = chunk_article(article)
+                # Shuffling can change how a sentence splits: such a piece takes the article's mean vector.
+                whole = np.mean(
+                    [vectors[original.text[s:e]] for s, e in split_sentences(original.text)], axis=0
+                )
+                rows = []
+                for chunk in chunks:
+                    mean = np.mean(
+                        [vectors.get(article.text[s:e], whole) for s, e in chunk.sentences], axis=0
+                    )
+                    mean = mean + (noise.normal(0, NOISE, mean.shape) if copy else 0)
+                    rows.append(mean / np.linalg.norm(mean))
+                matrix = np.asarray(rows, dtype=np.float32)
+                item = profile(article.id, article.text, matrix, article.published)
+                batch.append(
+                    _Ready(article, store._nodes(article, chunks, matrix.tolist()), article.id, item)
+                )
+                total += len(chunks)
+                if len(batch) == WRITE_BATCH or total >= size:
+                    store._write(batch)  # the store's own batched writer: the layout ingest makes
+                    batch = []
+                if total >= size:
+                    break
+            copy += 1
+    (store_path / "complete").write_text(str(total))
+
+
+def measure(store_path: Path, questions: list[str]) -> dict[str, Any]:
+    """Run in a fresh process: open the store as a bot does, time each kind of retrieval per question."""
+    embedder = E5Embedding()
+    started = time.perf_counter()
+    retriever = HybridRetriever(Store.open(embedder, path=store_path))
+    retriever.bm25_search("warm up", 1)  # builds BM25 from the chunks in chroma
+    open_s = time.perf_counter() - started
+    retriever.retrieve(questions[0], k=12)
+    times: dict[str, list[float]] = {"dense": [], "bm25": [], "hybrid": []}
+    for question in questions:
+        for kind, run in (
+            ("dense", lambda q: retriever.dense_search(q, 12)),
+            ("bm25", lambda q: retriever.bm25_search(q, 12)),
+            ("hybrid", lambda q: retriever.retrieve(q, k=12)),
+        ):
+            started = time.perf_counter()
+            run(question)
+            times[kind].append(time.perf_counter() - started)
+    return {
+        "chunks": retriever.store.count(),
+        "open_and_bm25_build_s": round(open_s, 2),
+        **{kind: percentiles_ms(values) for kind, values in times.items()},
+        "rss_mb": round(rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["chunks"] for r in results]
+    fig, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    for kind in ("dense", "bm25", "hybrid"):
+        latency.plot(sizes, [r[kind]["p95_ms"] for r in results], marker="o", label=f"{kind} p95")
+        latency.plot(
+            sizes, [r[kind]["p50_ms"] for r in results], marker=".", linestyle=":", label=f"{kind} p50"
+        )
+    latency.set(
+        xscale="log", xlabel="chunks in the store", ylabel="ms per question", title="Retrieval latency"
+    )
+    latency.legend(fontsize="small")
+    memory.plot(sizes, [r["rss_mb"] for r in results], marker="o")
+    memory.set(xscale="log", xlabel="chunks in the store", ylabel="MiB resident", title="Process memory")
+    fig.suptitle(f"Kabar retrieval on {os.cpu_count()} cores (derived vectors; docs/performance.md)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="chunk counts, comma-separated")
+    parser.add_argument("--questions", type=int, default=50, help="FacQA questions timed (default 50)")
+    parser.add_argument(
+        "--base-articles", type=int, default=None, help="FacQA articles to copy (default all)"
+    )
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process's job
+    args = parser.parse_args()
+    gold = [json.loads(line) for line in (FACQA / "gold-valid.jsonl").open(encoding="utf-8")]
+    questions = [g["question"] for g in gold[: args.questions]]
+    if args.measure:
+        print(json.dumps(measure(args.measure, questions)))
+        return
+
+    embedder = E5Embedding()
+    base, vectors = base_corpus(embedder, args.base_articles)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        store_path = cache_dir() / "scale" / f"chunks-{size}-base-{args.base_articles or 'all'}"
+        if not (store_path / "complete").exists():
+            started = time.perf_counter()
+            build(store_path, size, base, vectors, embedder)
+            print(f"built {size} chunks in {time.perf_counter() - started:.0f} s: {store_path}")
+        child = [sys.executable, "-m", "bench.retrieval_scale", "--questions", str(args.questions)]
+        out = subprocess.run([*child, "--measure", str(store_path)], capture_output=True, text=True, cwd=REPO)
+        if out.returncode != 0:
+            sys.exit(f"measuring {store_path} failed:\n{out.stderr[-2000:]}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(
+            f"{result['chunks']:>7} chunks: "
+            + "  ".join(
+                f"{k} p50 {result[k]['p50_ms']} / p95 {result[k]['p95_ms']} ms"
+                for k in ("dense", "bm25", "hybrid")
+            )
+            + f"  RSS {result['rss_mb']} MiB, open + BM25 build {result['open_and_bm25_build_s']} s"
+        )
+    path = write_result("retrieval_scale", {"questions": len(questions), "noise": NOISE, "sizes": results})
+    print(f"written to {path}")
+    try:
+        plot(results, REPO / "docs" / "retrieval_scale.png")
+        print("plotted docs/retrieval_scale.png")
+    except ImportError:
+        print("matplotlib is not installed (pip install matplotlib): no plot drawn")
+
+
+if __name__ == "__main__":
+    main()
