@@ -10,7 +10,7 @@ from lingua import LanguageDetectorBuilder
 from bot.schema import Language
 
 _QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
-# A capitalised word that does not open a sentence: a name ("Lembah", "PT", "Arunika's").
+# A capitalised word that does not open a sentence: a name ("Sekar", "PT", "Velmora's").
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![\w'’-])[A-Z][\w'’-]*")
 _CODES: dict[Lingua, Language] = {Lingua.INDONESIAN: "id", Lingua.ENGLISH: "en"}
 
@@ -33,7 +33,7 @@ class LanguageDetector:
         text = re.sub(r"\[\d+\]", " ", text).strip()
         if not re.search(r"[^\W\d_]{2,}", text):
             return self.default
-        # Names are in no language: "When did the flood hit Lembah Tirta?" is English, whatever the
+        # Names are in no language: "When did the flood hit Sekar Wangi?" is English, whatever the
         # place is called. Judged without them while at least two other words remain.
         unnamed = _NAME.sub(" ", text)
         if len(re.findall(r"[^\W\d_]{2,}", unnamed)) >= 2:

@@ -149,7 +149,7 @@ def unsupported_terms(answer: Answer) -> list[str]:
     evidence = [c.quote for c in answer.citations] + [
         claim.quote for conflict in answer.conflicts for claim in conflict.claims
     ]
-    # Who published a cited article, and when, are known of it too ("An earlier report (Warta, 2025-03-11)").
+    # Who published a cited article, and when, are known of it ("An earlier report (Courant, 2025-03-11)").
     evidence += [f"{c.source or ''} {c.published or ''}" for c in answer.citations]
     text = without_quotes(answer.text)
     for lead in QUOTE_LEAD.values():  # Kabar's own frame: "(kutipan dalam bahasa Inggris)"
