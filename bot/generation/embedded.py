@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class EmbeddedBackend:
         self.serve_http = serve_http
         self.seed = seed
         self._http_key = secrets.token_urlsafe(24)
+        self.usage = Usage()
+        self._usage_lock = threading.Lock()
         params = xllamacpp.CommonParams()
         params.model.path = str(model_path)
         params.model_alias = {model_path.stem}
@@ -120,7 +123,7 @@ class EmbeddedBackend:
         except (ValueError, RuntimeError) as exc:
             raise GenerationError(f"the embedded model rejected the request: {exc}") from exc
         _raise_if_error(response)
-        _log_timings(response)
+        self._tally(response)
         try:
             return response["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError) as exc:
@@ -160,13 +163,18 @@ class EmbeddedBackend:
                     raise GenerationError(f"the embedded model rejected the request: {chunk}") from chunk
                 _raise_if_error(chunk)
                 if "timings" in chunk:
-                    _log_timings(chunk)
+                    self._tally(chunk)
                 for choice in chunk.get("choices", []):
                     piece = (choice.get("delta") or {}).get("content")
                     if piece:
                         yield piece
         finally:
             cancelled.set()
+
+    def _tally(self, response: Mapping[str, Any]) -> None:
+        _log_timings(response)
+        with self._usage_lock:
+            self.usage.add(response.get("timings") or {})
 
     def _request(
         self,
@@ -195,6 +203,25 @@ def _raise_if_error(response: Mapping[str, Any]) -> None:
     if error:
         message = error.get("message", error) if isinstance(error, Mapping) else error
         raise GenerationError(f"the embedded model rejected the request: {message}")
+
+
+@dataclass
+class Usage:
+    """What the model has read and written since the backend was built, from llama.cpp's own timings:
+    the floor under any answer's latency (`bench/answer_latency.py` reports it)."""
+
+    prompt_tokens: int = 0  # read, not counting the cached prefix
+    prompt_ms: float = 0.0
+    cached_tokens: int = 0
+    generated_tokens: int = 0
+    generated_ms: float = 0.0
+
+    def add(self, timings: Mapping[str, Any]) -> None:
+        self.prompt_tokens += int(timings.get("prompt_n") or 0)
+        self.prompt_ms += float(timings.get("prompt_ms") or 0.0)
+        self.cached_tokens += int(timings.get("cache_n") or 0)
+        self.generated_tokens += int(timings.get("predicted_n") or 0)
+        self.generated_ms += float(timings.get("predicted_ms") or 0.0)
 
 
 def _log_timings(response: Mapping[str, Any]) -> None:
