@@ -7,7 +7,6 @@ server message that echoes it back.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.generation.base import GenerationError, Message
+from index.embedding_server import is_loopback
 
 
 class OpenAIBackend:
@@ -43,7 +43,7 @@ class OpenAIBackend:
         self._client = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-            trust_env=not _is_loopback(self.base_url),
+            trust_env=not is_loopback(self.base_url),
         )
 
     def close(self) -> None:
@@ -167,13 +167,3 @@ def _error_text(body: Any) -> str:
         if error is not None:
             return str(error)
     return str(body)[:300]
-
-
-def _is_loopback(url: str) -> bool:
-    host = httpx.URL(url).host
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
