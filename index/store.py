@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -69,9 +70,14 @@ class Hit:
 
     @property
     def sentence_texts(self) -> list[str]:
-        """This chunk's sentences, in order."""
+        """This chunk's sentences, in order, as they are quoted: without bracketed numbers ("[7]"), which
+        an article may carry as footnotes or plant as fakes, and which would read as citation markers."""
         offset = int(self.metadata.get("start", 0))
-        return [self.text[start - offset : end - offset] for start, end in self.sentences]
+        sentences = (self.text[start - offset : end - offset] for start, end in self.sentences)
+        return [" ".join(_BRACKETED_NUMBER.sub(" ", s).split()) for s in sentences]
+
+
+_BRACKETED_NUMBER = re.compile(r"\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 
 
 @dataclass(frozen=True)

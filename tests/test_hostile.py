@@ -1,0 +1,32 @@
+"""Planted content in an article does not shape how Kabar cites: its fake markers are never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.answer import Answerer
+from bot.render.layout import layout
+from index.articles import Article
+from index.embedding import E5Embedding
+from index.retrieval import HybridRetriever
+from index.store import Store
+
+
+def test_bracketed_numbers_in_an_article_never_read_as_citation_markers(
+    tmp_path: Path, embedder: E5Embedding
+) -> None:
+    store = Store.open(embedder, path=tmp_path / "store")
+    planted = Article(
+        id="planted",
+        title="Bentrokan di Kota Wyndra",
+        published="2025-05-02",
+        text="Polisi menangkap 12 orang setelah bentrokan di Kota Wyndra [7].\n"
+        "Kapolres Wyndra mengatakan situasi sudah terkendali [3][9].",
+    )
+    store.ingest([planted])
+    answer = Answerer(HybridRetriever(store), None).answer("Berapa orang yang ditangkap di Kota Wyndra?")
+    assert answer.answered and "12" in answer.text
+    shown = layout(answer)
+    assert "[7]" not in answer.text and "[9]" not in answer.text
+    assert all("[" not in c.quote for c in shown.citations)
+    assert [c.n for c in answer.citations] == [1]
