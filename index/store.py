@@ -77,6 +77,12 @@ class Hit:
         return [" ".join(_BRACKETED_NUMBER.sub(" ", s).split()) for s in sentences]
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """Whether a write failed because the disk is full (SQLite and the OS say it in words)."""
+    text = str(exc).lower()
+    return "disk is full" in text or "no space left" in text or getattr(exc, "errno", None) == 28
+
+
 _BRACKETED_NUMBER = re.compile(r"\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 
 
@@ -626,6 +632,12 @@ class Store:
             try:
                 self._write(batch)
             except Exception as exc:
+                if _disk_full(exc):  # every later write would fail too (chroma may even hang on it)
+                    stored = len(report.added) + len(report.updated)
+                    raise StoreError(
+                        f"the disk holding the store is full ({exc}); {stored} articles were stored "
+                        "before it filled: free some space and run the ingest again to add the rest"
+                    ) from exc
                 report.failed.extend((ready.article.id, f"{type(exc).__name__}: {exc}") for ready in batch)
             else:
                 for ready in batch:

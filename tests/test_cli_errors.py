@@ -296,6 +296,23 @@ def test_an_article_the_full_disk_cannot_take_is_named_and_the_run_fails(
     assert "added 0" in done.stdout and "failed 1" in done.stdout
 
 
+def test_a_disk_that_fills_during_an_ingest_stops_it_with_one_line(
+    small_disk, make_files, tmp_path: Path
+) -> None:
+    # Before, the write after the first failed one never returned (chroma's delete on a full disk).
+    make_files({f"news/{name}.txt": ARTICLE.replace("12", str(n)) * 3 for n, name in enumerate("abcde")})
+
+    done = small_disk(
+        400,
+        tmp_path / "disk",
+        [*KABAR, "ingest", "news"],
+        env={"KABAR_STORE__PATH": "disk/store", "KABAR_INGEST__WRITE_BATCH": "1"},
+    )
+
+    assert done.returncode == 2
+    assert "the disk holding the store is full" in one_line_error(done)
+
+
 def test_a_bot_api_page_echoing_the_token_never_shows_it(kabar: Kabar) -> None:
     """The Bot API address answers every call with HTTP 500 and an HTML page quoting the path, which holds
     the token: python-telegram-bot puts that page in its error."""
