@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.evidence import reported
 from bot.figures.claims import attribution_of, mentions, predicates_in
 from bot.figures.conflicts import comparable, incompatible
 from bot.figures.groups import group_of, group_terms
@@ -117,7 +118,7 @@ def counted_figures(
     predicate = min(asked, default="")
     best: dict[str, tuple[int, SourceFigure]] = {}
     for hit in chunks:
-        for (start, end), sentence in zip(hit.sentences, hit.sentence_texts, strict=True):
+        for start, end, sentence in reported(hit):
             found = _counted_word(sentence, wanted)
             if found is None:
                 continue

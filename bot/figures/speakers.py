@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.evidence import reported
 from bot.figures.claims import attribution_of
 from bot.figures.numbers import find_quantities
 from bot.question import Question
@@ -43,7 +44,7 @@ def speakers(question: Question, chunks: Sequence[Hit], ignore: Collection[str] 
     others = [forms(w) for w in dict.fromkeys(_WORD.findall(question.text)) if w.lower() not in ignore]
     best: dict[str, tuple[int, Speaker]] = {}
     for hit in chunks:
-        for (start, end), sentence in zip(hit.sentences, hit.sentence_texts, strict=True):
+        for start, end, sentence in reported(hit):
             if not wanted <= {q.value for q in find_quantities(sentence)}:
                 continue
             name = attribution_of(_DATELINE.sub("", sentence))
