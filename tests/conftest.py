@@ -8,6 +8,8 @@
 - `make_files`: writes a dict of {relative path: text or bytes} under `tmp_path`.
 - `kabar`: runs the `kabar` command in a fresh process, in `tmp_path`, with this test's environment.
 - `REPO` (constant) / `repo` (fixture): the repository root; tests run elsewhere, so use absolute paths.
+- Telegram tests: `anyio_backend` (asyncio, as python-telegram-bot runs), `stub` (a fresh Bot API
+  stand-in), `answerer` (session: the real extractive answerer over `seed_store`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +29,11 @@ from bot.settings import GenerationSettings, Settings, StoreSettings
 from index.articles import load_paths
 from index.embedding import E5Embedding
 from index.store import Store
+
+if TYPE_CHECKING:
+    from botapi_stub import BotApiStub
+
+    from bot.answer import Answerer
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_ARTICLES = REPO / "data" / "articles"
@@ -118,3 +126,27 @@ def embedded() -> EmbeddedBackend:
     backend = build_backend(settings)
     assert isinstance(backend, EmbeddedBackend)
     return backend
+
+
+# ---- the Telegram tests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # python-telegram-bot runs on asyncio
+
+
+@pytest.fixture(scope="session")
+def answerer(seed_store: Store) -> Answerer:
+    from telegram_harness import extractive_answerer
+
+    return extractive_answerer(seed_store)
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[BotApiStub]:
+    from botapi_stub import BotApiStub
+    from telegram_harness import TOKEN
+
+    async with BotApiStub(TOKEN) as server:
+        yield server

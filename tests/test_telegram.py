@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -23,7 +23,6 @@ from telegram_harness import (
     TOKEN,
     Recorder,
     answered,
-    extractive_answerer,
     final_answer,
     replies,
     said,
@@ -40,22 +39,6 @@ from index.store import Store
 REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # python-telegram-bot runs on asyncio
-
-
-@pytest.fixture(scope="session")
-def answerer(seed_store: Store) -> Answerer:
-    return extractive_answerer(seed_store)
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[BotApiStub]:
-    async with BotApiStub(TOKEN) as server:
-        yield server
 
 
 # ---- answering ---------------------------------------------------------------------------------------

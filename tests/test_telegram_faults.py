@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 1.0  # the bot's request timeout in these tests; a fault held longer is a timeout
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def answerer(seed_store: Store) -> Answerer:
-    return extractive_answerer(seed_store)
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[BotApiStub]:
-    async with BotApiStub(TOKEN) as server:
-        yield server
 
 
 def answers_shown(stub: BotApiStub, chat_id: int, words: str = "2.000") -> list[str]:

@@ -5,32 +5,14 @@ gets exactly one reply (`bench/telegram_load.py` runs the full 20 users x 5 ques
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
 
 import pytest
 from botapi_stub import BotApiStub
-from telegram_harness import TOKEN, Recorder, extractive_answerer, run_load, serving, shows
+from telegram_harness import Recorder, run_load, serving, shows
 
 from bot.answer import Answerer
-from index.store import Store
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def answerer(seed_store: Store) -> Answerer:
-    return extractive_answerer(seed_store)
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[BotApiStub]:
-    async with BotApiStub(TOKEN) as server:
-        yield server
 
 
 async def test_a_full_queue_tells_the_user_in_their_language_and_frees_up_after(

@@ -4,12 +4,12 @@ HTML (the stand-in refuses any that would not), and no tag or link of theirs bec
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from botapi_stub import BotApiStub, parse_telegram_html
-from telegram_harness import TOKEN, extractive_answerer, serving, shows
+from telegram_harness import extractive_answerer, serving, shows
 
 from index.articles import load_paths
 from index.embedding import E5Embedding
@@ -28,17 +28,6 @@ url: "javascript:alert(1)"
 published: "2024-03-04"
 language: id
 """
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[BotApiStub]:
-    async with BotApiStub(TOKEN) as server:
-        yield server
 
 
 @pytest.fixture
