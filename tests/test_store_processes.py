@@ -141,6 +141,8 @@ def test_a_running_reader_sees_what_another_process_ingests_updates_and_prunes(t
 
 
 KILLS = 4  # kill points: random moments inside the write phase, which the test watches for
+# More runs, up to this many, while no kill has yet landed inside an article's write (timing decides).
+MAX_KILLS = 16
 
 
 def test_killing_an_ingest_midway_leaves_each_article_whole_and_the_next_run_completes(tmp_path, embedder):
@@ -158,7 +160,9 @@ def test_killing_an_ingest_midway_leaves_each_article_whole_and_the_next_run_com
     watcher = Store.open(embedder, path=store_path)
     rng = random.Random(13)
     killed_inside_an_article = 0
-    for run in range(KILLS):
+    runs = 0
+    while runs < KILLS or (not killed_inside_an_article and runs < MAX_KILLS):
+        run, runs = runs, runs + 1
         before = {doc: meta["content_hash"] for doc, meta in watcher._catalogue_records().items()}
         # Three articles a write: kills land between writes and inside one, where it spans articles.
         process = kabar_process(
@@ -185,8 +189,8 @@ def test_killing_an_ingest_midway_leaves_each_article_whole_and_the_next_run_com
         assert set(old) <= set(sources)
     assert killed_inside_an_article, "no kill landed between an article's first write and its last"
 
-    feed = paths[KILLS % 2]
-    new = feeds[KILLS % 2]
+    feed = paths[runs % 2]
+    new = feeds[runs % 2]
     code, _, err = finish(kabar_process(store_path, "ingest", str(feed)))
     assert code == 0, err
     store = Store.open(embedder, path=store_path)
