@@ -545,7 +545,7 @@ class Store:
         elif previous and previous.get("story") and not previous.get("story_given"):
             story = str(previous["story"])  # a changed article stays in its story
         else:
-            story = stories.place(item) or slug(article.title, stories.members, article.id)
+            story = stories.place(item) or slug(article.title, stories, article.id)
         stories.add(story, item)
         return story
 
@@ -564,7 +564,7 @@ class Store:
         for i in group_order(items):
             doc_id, meta = missing[i]
             item = items[i][1]
-            story = stories.place(item) or slug(str(meta.get("title", "")), stories.members, doc_id)
+            story = stories.place(item) or slug(str(meta.get("title", "")), stories, doc_id)
             stories.add(story, item)
             self._write_profiles([item])
             self._catalogue.update(ids=[doc_id], metadatas=[{**meta, "story": story, "story_given": False}])

@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from index.chunking import split_sentences
 
+_MARGIN = 1e-3  # far above float32 rounding of a 384-wide dot product
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]{2,}")
 
 
@@ -78,19 +79,39 @@ def profile(doc_id: str, text: str, vectors: np.ndarray, published: str | None) 
 
 
 class StoryIndex:
-    """The stored articles' profiles by story; `place` decides the story of a new one."""
+    """The stored articles' profiles by story; `place` decides the story of a new one.
+
+    Centroids are kept as rows of one matrix, so that a new article is compared with every stored one by
+    one matrix product; names are compared only for the few rows similar enough for them to matter."""
 
     def __init__(self, grouping: Grouping | None = None) -> None:
         self.grouping = grouping or Grouping()
-        self.members: dict[str, list[Profile]] = {}
         self._df: Counter[str] = Counter()
+        self._stories: list[str] = []  # in the order each was first added: the first wins a tie
+        self._rank: dict[str, int] = {}  # story -> its place in `_stories`
+        self._rows: list[tuple[int, Profile]] = []  # (its story's rank, the profile), one per matrix row
+        self._centroids = np.zeros((0, 0), dtype=np.float32)  # grown by doubling; rows past len(_rows) unused
+
+    def __contains__(self, story: object) -> bool:
+        return story in self._rank
 
     def add(self, story: str, item: Profile) -> None:
-        self.members.setdefault(story, []).append(item)
         self._df.update(item.names)
+        if story not in self._rank:
+            self._rank[story] = len(self._stories)
+            self._stories.append(story)
+        rank = self._rank[story]
+        n = len(self._rows)
+        if n == len(self._centroids):
+            grown = np.zeros((max(64, 2 * n), len(item.centroid)), dtype=np.float32)
+            if n:
+                grown[:n] = self._centroids
+            self._centroids = grown
+        self._centroids[n] = item.centroid
+        self._rows.append((rank, item))
 
     def _idf(self, name: str) -> float:
-        total = sum(len(m) for m in self.members.values()) + 1
+        total = len(self._rows) + 1
         return math.log(1 + total / (1 + self._df.get(name, 0)))
 
     def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
@@ -112,21 +133,29 @@ class StoryIndex:
         return 0.0
 
     def place(self, item: Profile) -> str | None:
-        """The story whose closest member passes as the same event as `item`, if any."""
+        """The story whose closest member passes as the same event as `item`, if any; of stories equally
+        close, the first stored."""
+        if not self._rows:
+            return None
+        g = self.grouping
+        cosines = self._centroids[: len(self._rows)] @ item.centroid
+        # The matrix product may round differently from one dot product: candidates get a margin, and
+        # `same_event` decides each of them on its own dot product.
+        floor = min(g.cosine_with_names, g.cosine_alone) - _MARGIN
+        candidates = sorted((self._rows[i] for i in np.flatnonzero(cosines >= floor)), key=lambda r: r[0])
         best, best_score = None, 0.0
-        for story, members in self.members.items():
-            score = max(self.same_event(item, member) for member in members)
+        for rank, member in candidates:
+            score = self.same_event(item, member)
             if score > best_score:
-                best, best_score = story, score
-        return best
+                best, best_score = rank, score
+        return None if best is None else self._stories[best]
 
 
-def slug(title: str, taken: Iterable[str], fallback: str) -> str:
+def slug(title: str, taken: Container[str], fallback: str) -> str:
     """A readable story id from the title of its first article ("banjir-bandang-melanda-lima-desa")."""
     plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
     words = re.findall(r"[a-z0-9]+", plain)[:5]
     base = "-".join(words) or fallback
-    taken = set(taken)
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

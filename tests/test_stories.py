@@ -4,15 +4,18 @@ mixes two events."""
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.articles import Article
 from index.embedding import E5Embedding
 from index.retrieval import HybridRetriever
 from index.store import Store
-from index.stories import names_in
+from index.stories import Profile, StoryIndex, names_in
 
 FLOOD_ID = Article(
     id="flood-id",
@@ -368,3 +371,70 @@ def test_who_gave_a_figure_is_answered_with_each_article_that_credits_someone(st
     assert english.text.startswith("That figure was given by ")
     # A figure no article gives is not credited to anyone: the model is asked, and finds nothing.
     assert not answerer.answer("Siapa yang menyebut 9.000 personel di Tanah Rata?").answered
+
+
+def _place_pairwise(index: StoryIndex, placed: list[tuple[str, Profile]], item: Profile) -> str | None:
+    """Placement as it was before the matrix: every stored article compared with the new one, story by
+    story in the order stories were first stored, the closest passing member deciding."""
+    by_story: dict[str, list[Profile]] = {}
+    for story, member in placed:
+        by_story.setdefault(story, []).append(member)
+    best, best_score = None, 0.0
+    for story, members in by_story.items():
+        score = max(index.same_event(item, member) for member in members)
+        if score > best_score:
+            best, best_score = story, score
+    return best
+
+
+def _reports(rng: np.random.Generator, events: int, per_event: int) -> list[Profile]:
+    """Reports of a few events: centroids around each event's own direction, closer or further (cosines
+    about 0.80-0.97 within an event), names mostly from the event's own, dates within or past two weeks."""
+    dim = 384
+    reports = []
+    for event in range(events):
+        centre = rng.normal(size=dim)
+        centre /= np.linalg.norm(centre)
+        own = [f"name{event}x{k}" for k in range(6)]
+        for n in range(per_event):
+            noise = rng.normal(size=dim)
+            vector = centre + rng.uniform(0.15, 0.5) * noise / np.linalg.norm(noise)
+            names = set(rng.choice(own, size=int(rng.integers(0, 4)), replace=False))
+            names |= (
+                {f"name{int(rng.integers(events))}x{int(rng.integers(6))}"} if rng.random() < 0.3 else set()
+            )
+            day = None if rng.random() < 0.2 else date(2025, 3, 1) + timedelta(days=int(rng.integers(0, 25)))
+            reports.append(
+                Profile(
+                    f"e{event}-{n}",
+                    (vector / np.linalg.norm(vector)).astype(np.float32),
+                    frozenset(names),
+                    day,
+                )
+            )
+    rng.shuffle(reports)  # type: ignore[arg-type]
+    return reports
+
+
+def test_placement_by_matrix_groups_as_comparing_every_pair_did() -> None:
+    rng = np.random.default_rng(7)
+    index, placed = StoryIndex(), []
+    # Two stories whose first members are the same text (metadata named both): a tie, the first stored wins.
+    twin = _reports(rng, 1, 1)[0]
+    for story in ("tagged-first", "tagged-second"):
+        index.add(story, twin)
+        placed.append((story, twin))
+    assert index.place(dataclasses.replace(twin, doc_id="twin-copy")) == "tagged-first"
+
+    decided_by_names = 0
+    for n, item in enumerate(_reports(rng, events=12, per_event=15)):
+        expected = _place_pairwise(index, placed, item)
+        assert index.place(item) == expected, item.doc_id
+        cosines = [float(item.centroid @ m.centroid) for _, m in placed]
+        decided_by_names += expected is not None and max(cosines) < index.grouping.cosine_alone
+        story = expected or f"story-{n}"
+        index.add(story, item)
+        placed.append((story, item))
+    sizes = sorted(Counter(story for story, _ in placed).values())
+    # The corpus exercises every branch: stories joined, stories founded, joins that needed names.
+    assert sizes[-1] >= 5 and sizes.count(1) >= 10 and decided_by_names >= 5
