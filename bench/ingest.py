@@ -2,21 +2,30 @@
 
     python -m bench.ingest                 # the first 300 FacQA articles
     python -m bench.ingest --all           # all 1,355 articles (1,861 chunks)
+    python -m bench.ingest --reingest-scale 100000
 
 First the embedder alone embeds every chunk (in batches, as ingest does) to give its tokens/s; then the
 articles are ingested into an empty store under `.kabar/bench/ingest-store`, then ingested again unchanged.
 Prints the figures and writes `.kabar/bench/ingest.json`.
+
+`--reingest-scale N` times instead what `kabar ingest` does with an unchanged corpus of N chunks: the store
+of `bench.retrieval_scale` (FacQA and its varied copies, built if missing), its articles written to a jsonl
+file, then that file loaded and ingested into that store, which must find every article unchanged. Writes
+`.kabar/bench/reingest_scale.json`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import shutil
 import time
 from pathlib import Path
 
 from bench.common import FACQA, cache_dir, peak_rss_mb, write_result
-from index.articles import load_paths
+from bench.retrieval_scale import base_corpus, build, copies, store_folder
+from index.articles import META_FIELDS, load_paths
 from index.chunking import chunk_article
 from index.embedding import E5Embedding
 from index.store import Store
@@ -26,13 +35,73 @@ def folder_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
+def write_corpus(path: Path, size: int) -> None:
+    """The articles of the `size`-chunk scale store as a jsonl feed, one article a line."""
+    base = load_paths([FACQA / "articles.jsonl"]).articles
+    partial = path.with_suffix(".partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with partial.open("w", encoding="utf-8") as out:
+        for _, article, _ in copies(base, size):
+            fields = dataclasses.asdict(article)
+            record = {"id": article.id, "text": article.text}
+            record |= {key: fields[key] for key in META_FIELDS if fields[key] is not None}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    partial.rename(path)
+
+
+def reingest_scale(size: int, batch_size: int) -> None:
+    embedder = E5Embedding(embed_batch_size=batch_size)
+    store_path = store_folder(size, None)
+    if not (store_path / "complete").exists():
+        started = time.perf_counter()
+        build(store_path, size, *base_corpus(embedder, None), embedder)
+        print(f"built {size} chunks in {time.perf_counter() - started:.0f} s: {store_path}")
+    corpus = store_path.with_name(f"{store_path.name}.jsonl")
+    if not corpus.exists():
+        write_corpus(corpus, size)
+
+    started = time.perf_counter()
+    loaded = load_paths([corpus])
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    store = Store.open(embedder, path=store_path)
+    report = store.ingest(loaded.articles, batch_size)
+    ingest_s = time.perf_counter() - started
+    assert len(report.unchanged) == len(loaded.articles) and not loaded.errors, (
+        "the corpus is not the store's"
+    )
+    figures = {
+        "articles": len(loaded.articles),
+        "chunks": store.count(),
+        "corpus_mb": round(corpus.stat().st_size / 1e6, 1),
+        "load_s": round(load_s, 2),
+        "open_and_ingest_s": round(ingest_s, 2),
+        "total_s": round(load_s + ingest_s, 2),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    path = write_result("reingest_scale", figures)
+    print(
+        f"re-ingest of {figures['articles']} unchanged articles ({figures['chunks']} chunks): "
+        f"{figures['total_s']} s ({figures['load_s']} s reading the {figures['corpus_mb']} MB file, "
+        f"{figures['open_and_ingest_s']} s opening the store and ingesting); peak memory "
+        f"{figures['peak_rss_mb']} MiB"
+    )
+    print(f"written to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=FACQA / "articles.jsonl")
     parser.add_argument("--articles", type=int, default=300, help="the first N articles (default 300)")
     parser.add_argument("--all", action="store_true", help="the whole corpus")
     parser.add_argument("--batch-size", type=int, default=32, help="chunks embedded a call (default 32)")
+    parser.add_argument(
+        "--reingest-scale", type=int, metavar="N", help="time re-ingesting an unchanged N-chunk corpus"
+    )
     args = parser.parse_args()
+    if args.reingest_scale:
+        reingest_scale(args.reingest_scale, args.batch_size)
+        return
 
     loaded = load_paths([args.corpus])
     articles = loaded.articles if args.all else loaded.articles[: args.articles]

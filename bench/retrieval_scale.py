@@ -24,6 +24,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from bench.common import FACQA, REPO, cache_dir, peak_rss_mb, percentiles_ms, rss_mb, write_result
 from index.articles import Article, load_paths
-from index.chunking import chunk_article, split_sentences
+from index.chunking import Chunk, chunk_article, split_sentences
 from index.embedding import E5Embedding
 from index.retrieval import HybridRetriever
 from index.store import Store, _Ready
@@ -69,41 +70,51 @@ def variant(article: Article, copy: int, rng: random.Random) -> Article:
     return Article(id=f"{article.id}-v{copy}", title=article.title, text=" ".join(sentences))
 
 
+def store_folder(size: int, base_articles: int | None) -> Path:
+    """Where the store of `size` chunks copied from the first `base_articles` (None: all) is cached."""
+    return cache_dir() / "scale" / f"chunks-{size}-base-{base_articles or 'all'}"
+
+
+def copies(base: list[Article], size: int) -> Iterator[tuple[Article, Article, list[Chunk]]]:
+    """(original, article, its chunks) until there are at least `size` chunks: the originals, then shuffled
+    copies; the same for the same arguments."""
+    rng, total, copy = random.Random(size), 0, 0
+    while True:
+        for original in base:
+            article = original if copy == 0 else variant(original, copy, rng)
+            chunks = chunk_article(article)
+            yield original, article, chunks
+            total += len(chunks)
+            if total >= size:
+                return
+        copy += 1
+
+
 def build(
     store_path: Path, size: int, base: list[Article], vectors: dict[str, np.ndarray], embedder: E5Embedding
 ) -> None:
     """A store of at least `size` chunks: the originals, then shuffled copies with derived vectors."""
     store = Store.open(embedder, path=store_path)
-    rng, noise = random.Random(size), np.random.default_rng(size)
-    total, copy, batch = 0, 0, []
+    noise = np.random.default_rng(size)
+    total, batch = 0, []
     with store.writing():
-        while total < size:
-            for original in base:
-                article = original if copy == 0 else variant(original, copy, rng)
-                chunks = chunk_article(article)
-                # Shuffling can change how a sentence splits: such a piece takes the article's mean vector.
-                whole = np.mean(
-                    [vectors[original.text[s:e]] for s, e in split_sentences(original.text)], axis=0
-                )
-                rows = []
-                for chunk in chunks:
-                    mean = np.mean(
-                        [vectors.get(article.text[s:e], whole) for s, e in chunk.sentences], axis=0
-                    )
-                    mean = mean + (noise.normal(0, NOISE, mean.shape) if copy else 0)
-                    rows.append(mean / np.linalg.norm(mean))
-                matrix = np.asarray(rows, dtype=np.float32)
-                item = profile(article.id, article.text, matrix, article.published)
-                batch.append(
-                    _Ready(article, store._nodes(article, chunks, matrix.tolist()), article.id, item)
-                )
-                total += len(chunks)
-                if len(batch) == WRITE_BATCH or total >= size:
-                    store._write(batch)  # the store's own batched writer: the layout ingest makes
-                    batch = []
-                if total >= size:
-                    break
-            copy += 1
+        for original, article, chunks in copies(base, size):
+            # Shuffling can change how a sentence splits: such a piece takes the article's mean vector.
+            whole = np.mean([vectors[original.text[s:e]] for s, e in split_sentences(original.text)], axis=0)
+            rows = []
+            for chunk in chunks:
+                mean = np.mean([vectors.get(article.text[s:e], whole) for s, e in chunk.sentences], axis=0)
+                mean = mean + (noise.normal(0, NOISE, mean.shape) if article is not original else 0)
+                rows.append(mean / np.linalg.norm(mean))
+            matrix = np.asarray(rows, dtype=np.float32)
+            item = profile(article.id, article.text, matrix, article.published)
+            batch.append(_Ready(article, store._nodes(article, chunks, matrix.tolist()), article.id, item))
+            total += len(chunks)
+            if len(batch) == WRITE_BATCH:
+                store._write(batch)  # the store's own batched writer: the layout ingest makes
+                batch = []
+        if batch:
+            store._write(batch)
     (store_path / "complete").write_text(str(total))
 
 
@@ -177,7 +188,7 @@ def main() -> None:
     base, vectors = base_corpus(embedder, args.base_articles)
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        store_path = cache_dir() / "scale" / f"chunks-{size}-base-{args.base_articles or 'all'}"
+        store_path = store_folder(size, args.base_articles)
         if not (store_path / "complete").exists():
             started = time.perf_counter()
             build(store_path, size, base, vectors, embedder)

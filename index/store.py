@@ -591,8 +591,6 @@ class Store:
     ) -> IngestReport:
         report = IngestReport()
         known = self._catalogue_records()
-        stories = self._story_index(known)
-        self._assign_missing(known, stories)
         todo: list[tuple[Article, list[Chunk]]] = []
         for article in articles:
             previous = known.get(article.id)
@@ -609,6 +607,10 @@ class Store:
             except Exception as exc:  # one bad article must not stop the others
                 report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
                 progress(1)
+        if not todo and all(meta.get("story") for meta in known.values()):
+            return report  # nothing to place: the stored profiles need not be read
+        stories = self._story_index(known)
+        self._assign_missing(known, stories)
         pending = self._embed(todo, batch_size, report, progress)
         items = [
             (article.story, profile(article.id, article.text, vectors, article.published))
@@ -653,47 +655,49 @@ class Store:
         report: IngestReport,
         progress: Callable[[int], None],
     ) -> list[tuple[Article, list[Chunk], np.ndarray]]:
-        """The articles with their chunks' vectors, embedded `batch_size` chunks a call across articles (one
-        chunk a call is several times slower). Where a call fails, its articles are tried one by one, so
-        that only the bad one is reported failed; an `EmbeddingError` (the embedder, not an article) stops
-        the ingest before anything is written."""
-        done: list[tuple[Article, list[Chunk], np.ndarray]] = []
-        group: list[tuple[Article, list[Chunk]]] = []
-        for n, item in enumerate(todo):
-            group.append(item)
-            if sum(len(chunks) for _, chunks in group) < batch_size and n + 1 < len(todo):
-                continue
+        """The articles with their chunks' vectors, embedded exactly `batch_size` chunks a call across
+        articles (one chunk a call is several times slower). An article whose own call fails is reported
+        failed; the articles of a shared call that fails are tried one by one, so that only the bad one is.
+        An `EmbeddingError` (the embedder, not an article) stops the ingest before anything is written."""
+        owners = [n for n, (_, chunks) in enumerate(todo) for _ in chunks]
+        texts = [chunk.text for _, chunks in todo for chunk in chunks]
+        rows: list[np.ndarray] = [np.empty(0)] * len(texts)
+        failed: dict[int, Exception] = {}
+        alone: set[int] = set()
+        for at in range(0, len(texts), batch_size):
             try:
-                done.extend(self._embed_group(group, batch_size))
+                rows[at : at + batch_size] = list(self.embedder.embed_passages(texts[at : at + batch_size]))
             except EmbeddingError:
                 raise
-            except Exception as exc:  # one bad article must not stop the others: find which it was
-                if len(group) > 1:
-                    for alone in group:
-                        done.extend(self._embed([alone], batch_size, report, progress))
+            except Exception as exc:  # one bad article must not stop the others
+                involved = set(owners[at : at + batch_size])
+                if len(involved) == 1:
+                    failed.setdefault(owners[at], exc)
                 else:
-                    report.failed.append((group[0][0].id, f"{type(exc).__name__}: {exc}"))
-                    progress(1)
-            group = []
+                    alone |= involved
+        done, at = [], 0
+        for n, (article, chunks) in enumerate(todo):
+            vectors, at = rows[at : at + len(chunks)], at + len(chunks)
+            try:
+                if not chunks:
+                    raise ValueError("the article has no text to embed")
+                if n in failed:
+                    raise failed[n]
+                if n in alone:
+                    own = [chunk.text for chunk in chunks]
+                    vectors = [
+                        v
+                        for i in range(0, len(own), batch_size)
+                        for v in self.embedder.embed_passages(own[i : i + batch_size])
+                    ]
+            except EmbeddingError:
+                raise
+            except Exception as exc:
+                report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
+                progress(1)
+            else:
+                done.append((article, chunks, np.asarray(vectors, dtype=np.float32)))
         return done
-
-    def _embed_group(
-        self, group: Sequence[tuple[Article, list[Chunk]]], batch_size: int
-    ) -> list[tuple[Article, list[Chunk], np.ndarray]]:
-        texts = [chunk.text for _, chunks in group for chunk in chunks]
-        if not texts:
-            raise ValueError("the article has no text to embed")
-        vectors = np.concatenate(
-            [
-                self.embedder.embed_passages(texts[at : at + batch_size])
-                for at in range(0, len(texts), batch_size)
-            ]
-        )
-        out, at = [], 0
-        for article, chunks in group:
-            out.append((article, chunks, vectors[at : at + len(chunks)]))
-            at += len(chunks)
-        return out
 
     def remove(self, doc_ids: Iterable[str]) -> list[str]:
         """Delete these articles and their chunks; returns the ids that were there."""

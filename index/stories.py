@@ -115,9 +115,10 @@ class StoryIndex:
         return math.log(1 + total / (1 + self._df.get(name, 0)))
 
     def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
-        if not a or not b:
+        both = a & b
+        if not both:  # most pairs above the cosine floor: no need to weigh their names
             return 0.0
-        common = sum(self._idf(n) for n in a & b)
+        common = sum(self._idf(n) for n in both)
         return common / min(sum(self._idf(n) for n in a), sum(self._idf(n) for n in b))
 
     def same_event(self, a: Profile, b: Profile) -> float:
