@@ -19,6 +19,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -560,10 +561,9 @@ class Store:
         missing = [(doc_id, meta) for doc_id, meta in known.items() if not meta.get("story")]
         if not missing:
             return
-        items = [(None, self._stored_profile(doc_id, meta)) for doc_id, meta in missing]
-        for i in group_order(items):
+        for i in group_order([(doc_id, meta.get("published")) for doc_id, meta in missing]):
             doc_id, meta = missing[i]
-            item = items[i][1]
+            item = self._stored_profile(doc_id, meta)
             story = stories.place(item) or slug(str(meta.get("title", "")), stories, doc_id)
             stories.add(story, item)
             self._write_profiles([item])
@@ -580,9 +580,9 @@ class Store:
     ) -> IngestReport:
         """Add new articles, replace changed ones, skip unchanged ones; `progress(n)` after n articles.
 
-        New articles are embedded first, `batch_size` chunks at a time across articles, then placed in
-        stories in publication order and written `write_batch` articles at a time, under the write lock
-        (`writing`); readers see each article at once, old or new."""
+        New articles are taken in publication order, `write_batch` at a time: embedded `batch_size` chunks
+        a call across articles, placed in stories, and written while the next batch is embedded; all under
+        the write lock (`writing`). Readers see each article at once, old or new."""
         with self.writing():
             return self._ingest(articles, batch_size, write_batch, progress or (lambda n: None))
 
@@ -611,42 +611,66 @@ class Store:
             return report  # nothing to place: the stored profiles need not be read
         stories = self._story_index(known)
         self._assign_missing(known, stories)
-        pending = self._embed(todo, batch_size, report, progress)
-        items = [
-            (article.story, profile(article.id, article.text, vectors, article.published))
-            for article, _, vectors in pending
-        ]
-        order = group_order(items)
-        for at in range(0, len(order), write_batch):
-            batch: list[_Ready] = []
-            for i in order[at : at + write_batch]:
-                article, chunks, vectors = pending[i]
-                try:
-                    story = self._assign_story(article, items[i][1], known.get(article.id), stories)
-                    nodes = self._nodes(article, chunks, vectors.tolist())
-                except Exception as exc:
-                    report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
-                    progress(1)
-                else:
-                    batch.append(_Ready(article, nodes, story, items[i][1]))
-            if not batch:
-                continue
-            try:
-                self._write(batch)
-            except Exception as exc:
-                if _disk_full(exc):  # every later write would fail too (chroma may even hang on it)
-                    stored = len(report.added) + len(report.updated)
-                    raise StoreError(
-                        f"the disk holding the store is full ({exc}); {stored} articles were stored "
-                        "before it filled: free some space and run the ingest again to add the rest"
-                    ) from exc
-                report.failed.extend((ready.article.id, f"{type(exc).__name__}: {exc}") for ready in batch)
-            else:
-                for ready in batch:
-                    (report.updated if ready.article.id in known else report.added).append(ready.article.id)
-                    report.chunks_written += len(ready.nodes)
-            progress(len(batch))
+        todo = [todo[i] for i in group_order([(article.id, article.published) for article, _ in todo])]
+        # While one batch is written, the next is embedded: the embedder runs outside Python's lock.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            written: tuple[Future[None], list[_Ready]] | None = None
+            for at in range(0, len(todo), write_batch):
+                embedded = self._embed(todo[at : at + write_batch], batch_size, report, progress)
+                batch = self._place(embedded, known, stories, report, progress)
+                if written is not None:
+                    self._written(*written, known, report, progress)
+                written = (writer.submit(self._write, batch), batch) if batch else None
+            if written is not None:
+                self._written(*written, known, report, progress)
         return report
+
+    def _place(
+        self,
+        embedded: list[tuple[Article, list[Chunk], np.ndarray]],
+        known: dict[str, dict[str, Any]],
+        stories: StoryIndex,
+        report: IngestReport,
+        progress: Callable[[int], None],
+    ) -> list[_Ready]:
+        """These embedded articles, in order, each in its story and with its chunks as nodes."""
+        batch = []
+        for article, chunks, vectors in embedded:
+            try:
+                item = profile(article.id, article.text, vectors, article.published)
+                story = self._assign_story(article, item, known.get(article.id), stories)
+                nodes = self._nodes(article, chunks, vectors.tolist())
+            except Exception as exc:
+                report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
+                progress(1)
+            else:
+                batch.append(_Ready(article, nodes, story, item))
+        return batch
+
+    def _written(
+        self,
+        write: Future[None],
+        batch: list[_Ready],
+        known: dict[str, dict[str, Any]],
+        report: IngestReport,
+        progress: Callable[[int], None],
+    ) -> None:
+        """Wait for the write of `batch` and report it."""
+        try:
+            write.result()
+        except Exception as exc:
+            if _disk_full(exc):  # every later write would fail too (chroma may even hang on it)
+                stored = len(report.added) + len(report.updated)
+                raise StoreError(
+                    f"the disk holding the store is full ({exc}); {stored} articles were stored "
+                    "before it filled: free some space and run the ingest again to add the rest"
+                ) from exc
+            report.failed.extend((ready.article.id, f"{type(exc).__name__}: {exc}") for ready in batch)
+        else:
+            for ready in batch:
+                (report.updated if ready.article.id in known else report.added).append(ready.article.id)
+                report.chunks_written += len(ready.nodes)
+        progress(len(batch))
 
     def _embed(
         self,
@@ -658,7 +682,7 @@ class Store:
         """The articles with their chunks' vectors, embedded exactly `batch_size` chunks a call across
         articles (one chunk a call is several times slower). An article whose own call fails is reported
         failed; the articles of a shared call that fails are tried one by one, so that only the bad one is.
-        An `EmbeddingError` (the embedder, not an article) stops the ingest before anything is written."""
+        An `EmbeddingError` (the embedder, not an article) stops the ingest: no later article is written."""
         owners = [n for n, (_, chunks) in enumerate(todo) for _ in chunks]
         texts = [chunk.text for _, chunks in todo for chunk in chunks]
         rows: list[np.ndarray] = [np.empty(0)] * len(texts)

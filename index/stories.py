@@ -163,12 +163,11 @@ def slug(title: str, taken: Container[str], fallback: str) -> str:
     return candidate
 
 
-def group_order(profiles: Sequence[tuple[str | None, Profile]]) -> list[int]:
-    """The order new articles are placed in: by publication date, then id, so results do not depend on
-    the order files were listed in."""
+def group_order(articles: Sequence[tuple[str, str | None]]) -> list[int]:
+    """The order new articles, as (id, publication date), are placed in: by date, then id, so that results
+    do not depend on the order files were listed in."""
     return sorted(
-        range(len(profiles)),
-        key=lambda i: (profiles[i][1].published or date.max, profiles[i][1].doc_id),
+        range(len(articles)), key=lambda i: (published_date(articles[i][1]) or date.max, articles[i][0])
     )
 
 
