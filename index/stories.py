@@ -87,6 +87,7 @@ class StoryIndex:
     def __init__(self, grouping: Grouping | None = None) -> None:
         self.grouping = grouping or Grouping()
         self._df: Counter[str] = Counter()
+        self._idfs: dict[str, float] = {}  # computed since the last `add`
         self._stories: list[str] = []  # in the order each was first added: the first wins a tie
         self._rank: dict[str, int] = {}  # story -> its place in `_stories`
         self._rows: list[tuple[int, Profile]] = []  # (its story's rank, the profile), one per matrix row
@@ -97,6 +98,7 @@ class StoryIndex:
 
     def add(self, story: str, item: Profile) -> None:
         self._df.update(item.names)
+        self._idfs.clear()  # every name's rarity changes with the count of articles
         if story not in self._rank:
             self._rank[story] = len(self._stories)
             self._stories.append(story)
@@ -111,8 +113,11 @@ class StoryIndex:
         self._rows.append((rank, item))
 
     def _idf(self, name: str) -> float:
-        total = len(self._rows) + 1
-        return math.log(1 + total / (1 + self._df.get(name, 0)))
+        found = self._idfs.get(name)
+        if found is None:
+            total = len(self._rows) + 1
+            found = self._idfs[name] = math.log(1 + total / (1 + self._df.get(name, 0)))
+        return found
 
     def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
         both = a & b
