@@ -4,8 +4,9 @@
     python -m bench.ingest --all           # all 1,355 articles (1,861 chunks)
     python -m bench.ingest --reingest-scale 100000
 
-First the embedder alone embeds every chunk (in batches, as ingest does) to give its tokens/s; then the
-articles are ingested into an empty store under `.kabar/bench/ingest-store`, then ingested again unchanged.
+The embedder alone embeds every chunk (in batches, as ingest does) before and after the ingest; the faster
+of the two gives its tokens/s. Between them the articles are ingested into an empty store under
+`.kabar/bench/ingest-store`, then ingested again unchanged.
 Prints the figures and writes `.kabar/bench/ingest.json`.
 
 `--reingest-scale N` times instead what `kabar ingest` does with an unchanged corpus of N chunks: the store
@@ -110,11 +111,13 @@ def main() -> None:
     tokens = sum(embedder.token_count(text) for text in texts)
     embedder.embed_passages(texts[: args.batch_size])  # warm up
 
-    started = time.perf_counter()
-    for at in range(0, len(texts), args.batch_size):
-        embedder.embed_passages(texts[at : at + args.batch_size])
-    embed_s = time.perf_counter() - started
+    def embed_alone() -> float:
+        started = time.perf_counter()
+        for at in range(0, len(texts), args.batch_size):
+            embedder.embed_passages(texts[at : at + args.batch_size])
+        return time.perf_counter() - started
 
+    before_s = embed_alone()
     folder = cache_dir() / "ingest-store"
     shutil.rmtree(folder, ignore_errors=True)
     store = Store.open(embedder, path=folder)
@@ -126,6 +129,9 @@ def main() -> None:
     again = store.ingest(articles, args.batch_size)
     reingest_s = time.perf_counter() - started
     assert len(again.unchanged) == len(articles)
+    # Once before the ingest and once after: on a shared machine, the faster is the embedder's own speed.
+    after_s = embed_alone()
+    embed_s = min(before_s, after_s)
 
     figures = {
         "corpus": str(args.corpus.name),
@@ -136,6 +142,7 @@ def main() -> None:
             "seconds": round(embed_s, 2),
             "tokens_per_s": round(tokens / embed_s, 1),
             "chunks_per_s": round(len(texts) / embed_s, 2),
+            "before_and_after_ingest_s": [round(before_s, 2), round(after_s, 2)],
         },
         "ingest": {
             "seconds": round(ingest_s, 2),
@@ -152,7 +159,10 @@ def main() -> None:
     path = write_result("ingest", figures)
     e, i = figures["embedder_alone"], figures["ingest"]
     print(f"{len(articles)} articles, {len(texts)} chunks, {tokens} tokens")
-    print(f"embedder alone: {e['tokens_per_s']} tokens/s, {e['chunks_per_s']} chunks/s ({e['seconds']} s)")
+    print(
+        f"embedder alone: {e['tokens_per_s']} tokens/s, {e['chunks_per_s']} chunks/s ({e['seconds']} s; "
+        f"before and after the ingest: {before_s:.1f} s, {after_s:.1f} s)"
+    )
     print(
         f"ingest: {i['articles_per_s']} articles/s, {i['chunks_per_s']} chunks/s, "
         f"{i['tokens_per_s']} tokens/s ({i['seconds']} s) = {i['share_of_embedder_speed']:.0%} of the "
