@@ -143,8 +143,8 @@ class Answerer:
             hits,
             self.vectors,
             self.tokens,
-            self.retriever.bm25().idf,
-            self.options.max_sentences,
+            asks=q.asks,
+            max_sentences=self.options.max_sentences,
             boost=lambda text: self.options.asked_boost * mentions(q.asked, text),
         )
         retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
