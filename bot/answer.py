@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import grounding
 from bot.bound import figures
@@ -93,6 +93,9 @@ class AnswerOptions:
     # unanswerable questions and 6 of the 64 answerable ones; counting every absent word, 20 and 9; one
     # word, 27 and 17.
     absent_words: int = 2
+    # A name of the question that at most this share of its story's retrieved sentences hold narrows it
+    # to a part of the story (`grounding.scope`), and a figure answering it must be said of that part.
+    scope_share: float = 0.25
     second_look: int = 2  # when the model finds nothing, it is asked again with this many best; 0: never
 
 
@@ -137,6 +140,8 @@ class Answerer:
         call.lap("parse_ms")
         found = self.retriever.retrieve_story(q.query, k=self.options.top_k)
         hits = found.hits
+        sentences = [text for hit in hits for text in hit.sentence_texts]
+        q = replace(q, scope=grounding.scope(q, sentences, self.options.scope_share))
         call.lap("retrieve_ms")
         evidence = select_evidence(
             q.focus,
@@ -258,7 +263,13 @@ class Answerer:
         if not question.asked or not question.how_many:
             return None
         top = self._top(evidence)
-        stated = [c for c in claims if c.predicate in question.asked and (c.doc_id, c.quote) in top]
+        stated = [
+            c
+            for c in claims
+            if c.predicate in question.asked
+            and (c.doc_id, c.quote) in top
+            and grounding.in_scope(c.quote, question.scope)
+        ]
         group = group_of(question.counted)
         head = question.head
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
@@ -474,18 +485,22 @@ class _Call:
 
 def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evidence]) -> bool:
     """For "how many X", whether every figure of the reply stands in a cited sentence that speaks of X (or
-    of X's group in any language): a toll is no answer to how many houses were damaged."""
+    of X's group in any language): a toll is no answer to how many houses were damaged; and of the part
+    of the story the question asks about, when it names one (`Question.scope`): the province's count of
+    polling stations is no answer to how many its capital had."""
+    stated = figures(strip_quotes(text)) - figures(question.text)
+    cited = set(cited_numbers(text))
+    if question.how_many and question.scope:
+        scoped = [e.text for e in evidence if e.n in cited and grounding.in_scope(e.text, question.scope)]
+        if not all(any(figure in figures(s) for s in scoped) for figure in stated):
+            return False
     if not question.head:
         return True
     wanted = counted_forms(question.head)
     if not any(word_forms(e.text) & wanted for e in evidence):
         return True  # no evidence says X in any words known here (another language): nothing to check
-    cited = set(cited_numbers(text))
     sentences = [e.text for e in evidence if e.n in cited]
-    return all(
-        any(figure in figures(s) and word_forms(s) & wanted for s in sentences)
-        for figure in figures(strip_quotes(text)) - figures(question.text)
-    )
+    return all(any(figure in figures(s) and word_forms(s) & wanted for s in sentences) for figure in stated)
 
 
 def _specific(figure: SourceFigure, question: Question) -> bool:

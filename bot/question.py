@@ -39,6 +39,8 @@ class Question:
     head: str  # the head noun of `counted` ("officers"); "" when it names nothing
     names: tuple[str, ...]  # the capitalised words it asks about
     actors: tuple[tuple[str, ...], ...]  # whom it asks an event happened to, a run of names one actor
+    # The names that narrow it to a part of its story (`grounding.scope`), known once its story is found.
+    scope: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, text: str, language: Language, history: Sequence[Turn] = ()) -> Question:
