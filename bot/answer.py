@@ -10,6 +10,7 @@ import difflib
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -412,6 +413,9 @@ class Answerer:
                 call.model_failed = True
                 return None
             log.debug("model said: %r", raw)
+            if _loops(raw):  # a small model at temperature 0 can repeat itself until it runs out of tokens
+                log.info("model answer repeats itself; answering from the evidence instead")
+                return None
             cleaned = _without_echo(clean_markers(raw, valid), question.text)
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
@@ -481,6 +485,13 @@ class _Call:
         except Exception:
             log.warning("showing a draft failed; no more drafts for this answer", exc_info=True)
             self.on_draft = None
+
+
+def _loops(text: str, span: int = 5, times: int = 3) -> bool:
+    """Whether some run of `span` words comes back `times` times or more: a reply caught in a loop."""
+    said = _WORDS.findall(text.lower())
+    runs = Counter(tuple(said[i : i + span]) for i in range(len(said) - span + 1))
+    return any(count >= times for count in runs.values())
 
 
 def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evidence]) -> bool:
