@@ -35,6 +35,7 @@ class Question:
     asked: frozenset[str]  # the events it asks about: killed, arrested, sent...
     how_many: bool  # asks for a quantity ("berapa", "how many"), not a date or a name
     who: bool  # asks for a person ("Siapa yang menyebut ...?", "Who said ...?")
+    why: bool  # asks why, taking for granted that what it asks about happened
     counted: str  # for "how many", its words for what is counted: "police officers and soldiers"
     head: str  # the head noun of `counted` ("officers"); "" when it names nothing
     names: tuple[str, ...]  # the capitalised words it asks about
@@ -67,6 +68,7 @@ class Question:
             asked=frozenset(asked),
             how_many=how_many,
             who=bool(said) and bool({said[0], said[-1]} & words("who")),
+            why=bool(set(said[:2]) & words("why")),
             counted=counted_asked(text) if how_many else "",
             head=counted_head(text) if how_many else "",
             names=tuple(names),

@@ -85,3 +85,16 @@ def test_the_names_narrowing_a_question_are_those_few_of_its_storys_sentences_ho
     assert grounding.scope(asked, sentences, share=0.25) == {"Marisa"}
     province = Question.parse("Berapa tempat di Provinsi Velora?", "id")
     assert grounding.scope(province, sentences, share=0.25) == set()
+
+
+def test_a_why_question_about_what_its_story_never_reports_is_declined(
+    tmp_path: Path, embedder: E5Embedding
+) -> None:
+    store = Store.open(embedder, path=tmp_path / "store")
+    store.ingest([FERRY])
+    answerer = Answerer(HybridRetriever(store), None)
+    fire = answerer.answer("Mengapa KMP Lunara terbakar di Selat Qorva?")
+    assert not fire.answered and "terbakar" in fire.text, fire.text
+    # Asked how many, one word the story lacks is not enough: stories word a count many ways.
+    count = answerer.answer("Berapa penumpang KMP Lunara yang dievakuasi?")
+    assert "dievakuasi" not in count.text
