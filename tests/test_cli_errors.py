@@ -300,17 +300,25 @@ def test_a_disk_that_fills_during_an_ingest_stops_it_with_one_line(
     small_disk, make_files, tmp_path: Path
 ) -> None:
     # Before, the write after the first failed one never returned (chroma's delete on a full disk).
+    # Five articles written one by one on a 400 KB disk; then the disk is made 8 MB and the ingest rerun.
     make_files({f"news/{name}.txt": ARTICLE.replace("12", str(n)) * 3 for n, name in enumerate("abcde")})
+    ingest = " ".join([*KABAR, "ingest", "news"])
+    script = f'{ingest}; echo "exit $?"; mount -o remount,size=8192k disk && {ingest}; echo "exit $?"'
 
     done = small_disk(
         400,
         tmp_path / "disk",
-        [*KABAR, "ingest", "news"],
+        ["sh", "-c", script],
         env={"KABAR_STORE__PATH": "disk/store", "KABAR_INGEST__WRITE_BATCH": "1"},
     )
 
-    assert done.returncode == 2
+    assert done.stdout.startswith("exit 2\n")
     assert "the disk holding the store is full" in one_line_error(done)
+    assert "0 articles were stored before it filled" in done.stderr
+    # Once there is room, the next run stores every article, each once.
+    second = done.stdout.removeprefix("exit 2\n").strip()
+    assert second.startswith("added 5, updated 0, unchanged 0") and "5 chunks in the store" in second
+    assert second.endswith("exit 0")
 
 
 @pytest.mark.parametrize("verbose", [False, True], ids=["plain", "with-v"])
