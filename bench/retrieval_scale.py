@@ -255,8 +255,9 @@ def main() -> None:
             + f"  RSS {result['rss_mb']} MiB, open + BM25 build {result['open_and_bm25_build_s']} s"
         )
         for action, done in result.get("writes", {}).items():
+            chunks = f" ({done['chunks']} chunks)" if action == "add" else ""
             print(
-                f"{'':>7} {action} {done['articles']} articles ({done['chunks']} chunks) in another process: "
+                f"{'':>7} {action} {done['articles']} articles{chunks} in another process: "
                 f"{done['writer_s']} s; this reader caught up in {done['reader_catch_up_s']} s "
                 f"and answered its first query {done['first_query_s']} s after it began"
             )
