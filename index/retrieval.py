@@ -166,7 +166,7 @@ class HybridRetriever:
         self._versions: dict[str, str] = {}  # article -> the content hash of the version BM25 holds
         self._story_of: dict[str, str] = {}  # article -> its story, read with the BM25 side
         self._members: dict[str, list[str]] = {}  # story -> its articles, sorted
-        self._vocabulary = StoryVocabulary()
+        self._vocabulary = StoryVocabulary()  # read per story when first asked for, again once it changed
         self._seen: str | None = None  # the store's generation the BM25 side last caught up with
         self._sequence: int | None = None  # the store's write it holds everything up to; None: nothing read
         self._vectors: dict[str, np.ndarray] = {}  # chunk id -> embedding, for candidates only BM25 found
@@ -211,18 +211,19 @@ class HybridRetriever:
                 bisect.insort(self._members.setdefault(story, []), doc)
                 touched.add(story)
         for story in touched:
-            self._read_vocabulary(story)
+            self._vocabulary.words.pop(story, None)
+            self._vocabulary.languages.pop(story, None)
+            if not self._members.get(story):
+                self._members.pop(story, None)
         self._vectors = {c: v for c, v in self._vectors.items() if c in self._bm25}
         self._sequence = changes.sequence
 
-    def _read_vocabulary(self, story: str) -> None:
-        """The words of `story`'s articles, as they now are."""
-        docs = self._members.get(story, [])
-        if not docs:
-            self._members.pop(story, None)
-        self._vocabulary.words.pop(story, None)
-        self._vocabulary.languages.pop(story, None)
-        for doc in docs:
+    def _story_vocabulary(self, story: str) -> StoryVocabulary:
+        """The vocabulary, with the words of `story`'s articles as they now are."""
+        self.bm25()
+        if story in self._vocabulary.languages:
+            return self._vocabulary
+        for doc in self._members.get(story, []):
             rows = [self._bm25.row(n) for n in self._bm25.rows_of([doc])]
             if rows:
                 meta = rows[0].metadata
@@ -230,6 +231,7 @@ class HybridRetriever:
                 # naming the outlet ("Which paper did the Courant cite?") does not ask about something absent.
                 parts = [str(meta.get(key, "")) for key in ("title", "source")] + [r.text for r in rows]
                 self._vocabulary.add(story, str(meta.get("language", "")), " ".join(parts))
+        return self._vocabulary
 
     @staticmethod
     def _hit(row: Row, score: float) -> Hit:
@@ -277,15 +279,14 @@ class HybridRetriever:
     ) -> list[str]:
         """The question's less ordinary content words that no article of `story` uses (`ignore`: question
         words and the like, which the caller knows per language)."""
+        ignore = set(ignore) | self.tokenizer.stopwords
         with self._lock:
-            self.bm25()
-            return self._vocabulary.absent(question, story, language, set(ignore) | self.tokenizer.stopwords)
+            return self._story_vocabulary(story).absent(question, story, language, ignore)
 
     def story_languages(self, story: str) -> set[str]:
         """The languages the articles of `story` are written in."""
         with self._lock:
-            self.bm25()
-            return set(self._vocabulary.languages.get(story, set()))
+            return set(self._story_vocabulary(story).languages.get(story, set()))
 
     def retrieve(self, query: str, k: int = 8, within: Collection[str] | None = None) -> list[Hit]:
         """The best `k` chunks for `query` (of the articles `within`, when given), best first; `score` is
