@@ -317,6 +317,7 @@ class HybridRetriever:
     def _retrieve(self, query: str, vector: np.ndarray, k: int, within: Collection[str] | None) -> list[Hit]:
         fusion = self.fusion
         tokens = self.tokenizer(query)
+        self.bm25()  # first: on a store just opened, its first read also gives the dense side its view
         dense = self.store.nearest(vector.tolist(), fusion.depth, within)
         with self._lock:
             index = self.bm25()

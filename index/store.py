@@ -115,7 +115,7 @@ class Changes(NamedTuple):
     """What `Store.changes` found: the articles changed, and the sequence to ask from next time."""
 
     sequence: int
-    articles: dict[str, dict[str, Any] | None]  # article id -> its catalogue record; None once removed
+    articles: Mapping[str, dict[str, Any] | None]  # article id -> its catalogue record; None once removed
 
 
 class _Ready(NamedTuple):
@@ -273,7 +273,11 @@ class Store:
         self.generation()
         sequence = self._sequence  # read first: a write numbered later may show in part, and is read again
         if since is None:
-            return Changes(sequence, dict(self._catalogue_records()))
+            records = self._catalogue_records()
+            if self._visible_at is None:  # this object's own view, from the same read (costly at scale)
+                self._visible_hashes = {doc: str(m.get("content_hash", "")) for doc, m in records.items()}
+                self._visible_at, self._visible_sequence = self._generation, sequence
+            return Changes(sequence, records)
         after = {"sequence": {"$gt": since}}
         changed = sorted(
             set(self._catalogue.get(where=after, include=[])["ids"])
