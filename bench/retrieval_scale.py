@@ -12,14 +12,16 @@ is its own story. Stores are cached under `.kabar/bench/scale/`.
 
 Each size is measured in a fresh process that loads the e5 model, opens the store and builds BM25 (as a
 bot process does), then times FacQA questions; its resident memory is read at the end. Then, with that
-reader still open, another process ingests `--add` new articles (varied copies, embedded for real) and
-removes them again; after each, the reader's catch-up and its first query are timed. Prints the figures,
+reader still open, another process ingests `--add` new articles (varied copies, embedded for real, each
+given its own story as the built ones have, so story placement is not part of the time) and removes them
+again; after each, the reader's catch-up and its first query are timed. Prints the figures,
 writes `.kabar/bench/retrieval_scale.json` and plots `docs/retrieval_scale.png` (needs matplotlib).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -114,7 +116,8 @@ def write(store_path: Path, action: str, count: int) -> dict[str, Any]:
     """Run in a process of its own: ingest `count` new articles into the store, or remove them again."""
     embedder = E5Embedding()
     rng = random.Random(count)
-    articles = [variant(a, ADDED_COPY, rng) for a in load_paths([FACQA / "articles.jsonl"]).articles[:count]]
+    originals = load_paths([FACQA / "articles.jsonl"]).articles[:count]
+    articles = [dataclasses.replace(a, story=a.id) for a in (variant(o, ADDED_COPY, rng) for o in originals)]
     store = Store.open(embedder, path=store_path)
     started = time.perf_counter()
     if action == "add":
