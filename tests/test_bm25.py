@@ -35,7 +35,7 @@ def article(doc: str, rng: random.Random) -> list[tuple[str, str, dict[str, Any]
     return [chunk(doc, n, rng) for n in range(rng.randint(1, 3))]
 
 
-def fresh_scores(chunks: dict[str, tuple[str, str, dict[str, Any]]], query: str) -> dict[str, float]:
+def fresh_scores(chunks: dict[str, list[tuple[str, str, dict[str, Any]]]], query: str) -> dict[str, float]:
     """chunk id -> score, from a bm25s index built over these chunks alone (as Kabar's BM25 was built)."""
     ids = [c for doc in sorted(chunks) for c, _, _ in chunks[doc]]
     tokens = [TOKENIZE(text) or ["_"] for doc in sorted(chunks) for _, text, _ in chunks[doc]]
@@ -115,6 +115,7 @@ def test_a_running_retriever_reads_only_changed_articles_and_ranks_as_a_fresh_on
     tmp_path: Path, embedder: E5Embedding
 ):
     store = CountingStore.open(embedder, path=tmp_path / "store")
+    assert isinstance(store, CountingStore)
     store.asked = []
     store.ingest(
         [
