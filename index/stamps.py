@@ -6,7 +6,9 @@
   reads, to learn cheaply that another process has written since. Beside it, the `sequence` of the last
   committed write: each write gives the catalogue records it commits (and the tombstones of the articles it
   removes) the next number, then stamps it here, so a reader asks for the articles changed after the
-  sequence it last saw instead of reading the whole store again.
+  sequence it last saw instead of reading the whole store again. Writers of a local store take turns (the
+  write lock); on a chroma server there is no lock, so run one writer at a time there: two at once could
+  take the same number, and a reader could then miss the later one's articles until they change again.
 """
 
 from __future__ import annotations
