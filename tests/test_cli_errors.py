@@ -149,6 +149,8 @@ def test_ctrl_c_in_a_piped_repl_is_one_line_and_exit_130(tmp_path: Path) -> None
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "KABAR_GENERATION__BACKEND": "extractive"},
+        # A test run started in the background (`cmd &` in a script) ignores SIGINT, and so would the REPL.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(":help\n")
