@@ -11,13 +11,17 @@ own writer, so the store is laid out as `kabar ingest` lays it (catalogue, profi
 is its own story. Stores are cached under `.kabar/bench/scale/`.
 
 Each size is measured in a fresh process that loads the e5 model, opens the store and builds BM25 (as a
-bot process does), then times FacQA questions; its resident memory is read at the end. Prints the figures,
+bot process does), then times FacQA questions; its resident memory is read at the end. Then, with that
+reader still open, another process ingests `--add` new articles (varied copies, embedded for real, each
+given its own story as the built ones have, so story placement is not part of the time) and removes them
+again; after each, the reader's catch-up and its first query are timed. Prints the figures,
 writes `.kabar/bench/retrieval_scale.json` and plots `docs/retrieval_scale.png` (needs matplotlib).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -40,6 +44,7 @@ from index.stories import profile
 
 NOISE = 0.02  # standard deviation per dimension of the noise added to a copy's vectors (384 dimensions)
 WRITE_BATCH = 500  # articles a chroma write
+ADDED_COPY = 9999  # the copy number of the articles added to a built store (no built copy reaches it)
 
 
 def base_corpus(embedder: E5Embedding, limit: int | None) -> tuple[list[Article], dict[str, np.ndarray]]:
@@ -118,8 +123,48 @@ def build(
     (store_path / "complete").write_text(str(total))
 
 
-def measure(store_path: Path, questions: list[str]) -> dict[str, Any]:
-    """Run in a fresh process: open the store as a bot does, time each kind of retrieval per question."""
+def write(store_path: Path, action: str, count: int) -> dict[str, Any]:
+    """Run in a process of its own: ingest `count` new articles into the store, or remove them again."""
+    embedder = E5Embedding()
+    rng = random.Random(count)
+    originals = load_paths([FACQA / "articles.jsonl"]).articles[:count]
+    articles = [dataclasses.replace(a, story=a.id) for a in (variant(o, ADDED_COPY, rng) for o in originals)]
+    store = Store.open(embedder, path=store_path)
+    started = time.perf_counter()
+    if action == "add":
+        report = store.ingest(articles)
+        done, chunks = len(report.added), report.chunks_written
+    else:
+        done, chunks = len(store.remove([a.id for a in articles])), 0
+    return {"articles": done, "chunks": chunks, "writer_s": round(time.perf_counter() - started, 2)}
+
+
+def catch_up(retriever: HybridRetriever, store_path: Path, question: str, count: int) -> dict[str, Any]:
+    """Another process adds `count` articles, then removes them; after each, this open reader catches up
+    (BM25 and the store's view) and answers its first query."""
+    figures = {}
+    for action in ("add", "remove"):
+        command = [sys.executable, "-m", "bench.retrieval_scale", "--write", str(store_path), action]
+        out = subprocess.run([*command, "--add", str(count)], capture_output=True, text=True, cwd=REPO)
+        if out.returncode != 0:
+            sys.exit(f"the writer failed:\n{out.stderr[-2000:]}")
+        written = json.loads(out.stdout.strip().splitlines()[-1])
+        started = time.perf_counter()
+        retriever.bm25()
+        caught_up = time.perf_counter() - started
+        retriever.retrieve(question, k=12)
+        first = time.perf_counter() - started
+        figures[action] = {
+            **written,
+            "reader_catch_up_s": round(caught_up, 2),
+            "first_query_s": round(first, 2),
+        }
+    return figures
+
+
+def measure(store_path: Path, questions: list[str], added: int) -> dict[str, Any]:
+    """Run in a fresh process: open the store as a bot does, time each kind of retrieval per question; then
+    time this reader's catch-up with `added` articles written by another process."""
     embedder = E5Embedding()
     started = time.perf_counter()
     retriever = HybridRetriever(Store.open(embedder, path=store_path))
@@ -136,13 +181,16 @@ def measure(store_path: Path, questions: list[str]) -> dict[str, Any]:
             started = time.perf_counter()
             run(question)
             times[kind].append(time.perf_counter() - started)
-    return {
+    result = {
         "chunks": retriever.store.count(),
         "open_and_bm25_build_s": round(open_s, 2),
         **{kind: percentiles_ms(values) for kind, values in times.items()},
         "rss_mb": round(rss_mb(), 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+    if added:
+        result["writes"] = catch_up(retriever, store_path, questions[0], added)
+    return result
 
 
 def plot(results: list[dict[str, Any]], path: Path) -> None:
@@ -176,12 +224,24 @@ def main() -> None:
     parser.add_argument(
         "--base-articles", type=int, default=None, help="FacQA articles to copy (default all)"
     )
+    parser.add_argument(
+        "--add",
+        type=int,
+        default=100,
+        help="articles another process adds to an open reader's store (0: none)",
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process's job
+    parser.add_argument(
+        "--write", nargs=2, metavar=("STORE", "ACTION"), help=argparse.SUPPRESS
+    )  # the writer's
     args = parser.parse_args()
+    if args.write:
+        print(json.dumps(write(Path(args.write[0]), args.write[1], args.add)))
+        return
     gold = [json.loads(line) for line in (FACQA / "gold-valid.jsonl").open(encoding="utf-8")]
     questions = [g["question"] for g in gold[: args.questions]]
     if args.measure:
-        print(json.dumps(measure(args.measure, questions)))
+        print(json.dumps(measure(args.measure, questions, args.add)))
         return
 
     embedder = E5Embedding()
@@ -193,7 +253,8 @@ def main() -> None:
             started = time.perf_counter()
             build(store_path, size, base, vectors, embedder)
             print(f"built {size} chunks in {time.perf_counter() - started:.0f} s: {store_path}")
-        child = [sys.executable, "-m", "bench.retrieval_scale", "--questions", str(args.questions)]
+        child = [sys.executable, "-m", "bench.retrieval_scale", "--questions", str(args.questions), "--add"]
+        child.append(str(args.add))
         out = subprocess.run([*child, "--measure", str(store_path)], capture_output=True, text=True, cwd=REPO)
         if out.returncode != 0:
             sys.exit(f"measuring {store_path} failed:\n{out.stderr[-2000:]}")
@@ -207,6 +268,13 @@ def main() -> None:
             )
             + f"  RSS {result['rss_mb']} MiB, open + BM25 build {result['open_and_bm25_build_s']} s"
         )
+        for action, done in result.get("writes", {}).items():
+            chunks = f" ({done['chunks']} chunks)" if action == "add" else ""
+            print(
+                f"{'':>7} {action} {done['articles']} articles{chunks} in another process: "
+                f"{done['writer_s']} s; this reader caught up in {done['reader_catch_up_s']} s "
+                f"and answered its first query {done['first_query_s']} s after it began"
+            )
     path = write_result("retrieval_scale", {"questions": len(questions), "noise": NOISE, "sizes": results})
     print(f"written to {path}")
     try:

@@ -5,9 +5,12 @@ the seed articles (`data/articles`, ingested into a temporary store), extractive
 figures measure the bot, not the model. Each of `--users` chats sends `--questions` questions at random
 moments within `--within` seconds while another chat sends /help every second. It prints what the users
 got (answers, rate-limit and busy replies, anything lost) and the timings, and writes them as JSON.
+With `--backend embedded` the real model (loaded once, before the clock starts) answers, and the questions
+are ones whose answer it writes (`MODEL_QUESTIONS`), not "how many" questions answered from figures.
 
     PYTHONPATH=. .venv/bin/python bench/telegram_load.py                      # 20 users x 5 in a minute
     PYTHONPATH=. .venv/bin/python bench/telegram_load.py --within 5 --json burst.json   # a burst
+    flock /work/helpers/heavy.lock env PYTHONPATH=. .venv/bin/python bench/telegram_load.py --backend embedded
 
 Exit code 1 if any question was lost, answered twice or left on its placeholder.
 """
@@ -26,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the Bot API stand-in and the load run live with the tests
 
 from botapi_stub import BotApiStub  # noqa: E402
-from telegram_harness import TOKEN, extractive_answerer, run_load  # noqa: E402
+from telegram_harness import MODEL_QUESTIONS, QUESTIONS, TOKEN, extractive_answerer, run_load  # noqa: E402
 
 from bot.app import prepare_offline  # noqa: E402
 from bot.settings import TelegramSettings  # noqa: E402
@@ -46,6 +49,7 @@ async def _measure(args: argparse.Namespace, store: Store) -> dict[str, object]:
             within_s=args.within,
             rate_limit_per_minute=args.rate_limit,
             max_queued=args.max_queued,
+            questions=MODEL_QUESTIONS if args.backend == "embedded" else QUESTIONS,
         )
         summary = result.summary()
         summary["duplicates"] = sum(

@@ -10,8 +10,9 @@ import difflib
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import grounding
 from bot.bound import figures
@@ -91,8 +92,12 @@ class AnswerOptions:
     # from a story by chance, "bendungan" because there is no dam. Tuned on the development stories
     # (data/gold/dev, 96 questions, store of dev and seed articles): 2 such words decline 15 of the 32
     # unanswerable questions and 6 of the 64 answerable ones; counting every absent word, 20 and 9; one
-    # word, 27 and 17.
+    # word, 27 and 17. A "why" question needs only one (dev: 5 of 16 false premises declined, none of
+    # the answerable "why" questions).
     absent_words: int = 2
+    # A name of the question that at most this share of its story's retrieved sentences hold narrows it
+    # to a part of the story (`grounding.scope`), and a figure answering it must be said of that part.
+    scope_share: float = 0.25
     second_look: int = 2  # when the model finds nothing, it is asked again with this many best; 0: never
 
 
@@ -137,14 +142,16 @@ class Answerer:
         call.lap("parse_ms")
         found = self.retriever.retrieve_story(q.query, k=self.options.top_k)
         hits = found.hits
+        sentences = [text for hit in hits for text in hit.sentence_texts]
+        q = replace(q, scope=grounding.scope(q, sentences, self.options.scope_share))
         call.lap("retrieve_ms")
         evidence = select_evidence(
             q.focus,
             hits,
             self.vectors,
             self.tokens,
-            self.retriever.bm25().idf,
-            self.options.max_sentences,
+            asks=q.asks,
+            max_sentences=self.options.max_sentences,
             boost=lambda text: self.options.asked_boost * mentions(q.asked, text),
         )
         retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
@@ -233,7 +240,10 @@ class Answerer:
         if story is None or language not in self.retriever.story_languages(story):
             return []  # an English question over Indonesian articles shares few words with them anyway
         absent = self.retriever.absent_words(question.text, story, language, words("question_words"))
-        return absent if len(absent) >= self.options.absent_words else []
+        # "Why was the agency head dismissed?" of a story that never says "dismissed" asks about nothing
+        # it reports: one such word declines a "why" question.
+        needed = 1 if question.why else self.options.absent_words
+        return absent if len(absent) >= needed else []
 
     def _grounded(self, question: Question, evidence: list[Evidence], hits: Sequence[Hit]) -> bool:
         """Whether the retrieved text can hold the answer: relevant enough, naming what the question
@@ -258,7 +268,13 @@ class Answerer:
         if not question.asked or not question.how_many:
             return None
         top = self._top(evidence)
-        stated = [c for c in claims if c.predicate in question.asked and (c.doc_id, c.quote) in top]
+        stated = [
+            c
+            for c in claims
+            if c.predicate in question.asked
+            and (c.doc_id, c.quote) in top
+            and grounding.in_scope(c.quote, question.scope)
+        ]
         group = group_of(question.counted)
         head = question.head
         if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
@@ -401,6 +417,9 @@ class Answerer:
                 call.model_failed = True
                 return None
             log.debug("model said: %r", raw)
+            if _loops(raw):  # a small model at temperature 0 can repeat itself until it runs out of tokens
+                log.info("model answer repeats itself; answering from the evidence instead")
+                return None
             cleaned = _without_echo(clean_markers(raw, valid), question.text)
             if _MODEL_ABSTAINS.search(first_sentence(cleaned)):
                 return ""  # even when it cites the excerpt it found wanting
@@ -472,20 +491,31 @@ class _Call:
             self.on_draft = None
 
 
+def _loops(text: str, span: int = 5, times: int = 3) -> bool:
+    """Whether some run of `span` words comes back `times` times or more: a reply caught in a loop."""
+    said = _WORDS.findall(text.lower())
+    runs = Counter(tuple(said[i : i + span]) for i in range(len(said) - span + 1))
+    return any(count >= times for count in runs.values())
+
+
 def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evidence]) -> bool:
     """For "how many X", whether every figure of the reply stands in a cited sentence that speaks of X (or
-    of X's group in any language): a toll is no answer to how many houses were damaged."""
+    of X's group in any language): a toll is no answer to how many houses were damaged; and of the part
+    of the story the question asks about, when it names one (`Question.scope`): the province's count of
+    polling stations is no answer to how many its capital had."""
+    stated = figures(strip_quotes(text)) - figures(question.text)
+    cited = set(cited_numbers(text))
+    if question.how_many and question.scope:
+        scoped = [e.text for e in evidence if e.n in cited and grounding.in_scope(e.text, question.scope)]
+        if not all(any(figure in figures(s) for s in scoped) for figure in stated):
+            return False
     if not question.head:
         return True
     wanted = counted_forms(question.head)
     if not any(word_forms(e.text) & wanted for e in evidence):
         return True  # no evidence says X in any words known here (another language): nothing to check
-    cited = set(cited_numbers(text))
     sentences = [e.text for e in evidence if e.n in cited]
-    return all(
-        any(figure in figures(s) and word_forms(s) & wanted for s in sentences)
-        for figure in figures(strip_quotes(text)) - figures(question.text)
-    )
+    return all(any(figure in figures(s) and word_forms(s) & wanted for s in sentences) for figure in stated)
 
 
 def _specific(figure: SourceFigure, question: Question) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from threading import Lock
 
@@ -76,29 +77,34 @@ def select_evidence(
     hits: Sequence[Hit],
     vectors: SentenceVectors,
     tokenizer: Tokenizer,
-    idf: Callable[[str], float],
+    asks: str | None = None,
     max_sentences: int = 6,
     boost: Callable[[str], float] | None = None,
 ) -> list[Evidence]:
     """The sentences that best match `query`, best first, each with its article's number.
 
-    A sentence scores its cosine to the query plus the idf-weighted share of the query's terms it holds.
+    A sentence scores its cosine to `asks` (the query without the names that place it in its story:
+    "Which company operated the ferry?" of "... the ferry KMP Sinar Ombarai?"; `query` when None), plus
+    the share of the query's terms it holds, each weighing how few of the candidate sentences hold it,
+    plus `boost(sentence)` (the answerer favours sentences about what is asked). Within one story every
+    sentence names its ferry or its town; what tells the answer apart is the rest of the question.
     Articles are numbered by the rank of their best sentence, so `[1]` is the most relevant article.
-    `boost(sentence)` adds to a sentence's score (the answerer favours sentences about what is asked).
     """
     candidates = _candidates(hits)
     if not candidates:
         return []
     matrix = vectors([text for *_, text in candidates])
-    cosines = matrix @ vectors.embedder.embed_queries([query])[0]
-    weights = {term: idf(term) for term in tokenizer(query)}
-    scores = []
-    for (*_, text), cosine in zip(candidates, cosines, strict=True):
-        overlap = term_share(weights, set(tokenizer(text)))
-        scores.append(float(cosine) + LEXICAL_WEIGHT * overlap + (boost(text) if boost else 0.0))
+    cosines = matrix @ vectors.embedder.embed_queries([asks or query])[0]
+    terms = [set(tokenizer(text)) for *_, text in candidates]
+    held_by = Counter(term for held in terms for term in held)
+    rarity = {term: math.log(1 + len(terms) / (1 + held_by[term])) for term in tokenizer(query)}
+    scores = [
+        float(cosine) + LEXICAL_WEIGHT * term_share(rarity, held) + (boost(text) if boost else 0.0)
+        for (*_, text), held, cosine in zip(candidates, terms, cosines, strict=True)
+    ]
     numbers: dict[str, int] = {}
     chosen = []
-    for row in np.argsort(-np.asarray(scores))[:max_sentences]:
+    for row in np.argsort(-np.asarray(scores), kind="stable")[:max_sentences]:
         hit, start, end, text = candidates[row]
         n = numbers.setdefault(hit.doc_id, len(numbers) + 1)
         chosen.append(evidence_of(hit, n, text, start, end, scores[row]))

@@ -84,6 +84,47 @@ def named(name: str, words: set[str]) -> bool:
     return bool(difflib.get_close_matches(name.lower(), words, n=1, cutoff=0.75))
 
 
+def scope(question: Question, sentences: Sequence[str], share: float) -> frozenset[str]:
+    """The names that narrow the question to a part of its story: "in Ardipura city" of a province's
+    election, "di Kabupaten Lembah Karsa", "from the Wanasura plant". A figure answering it must be said
+    of that part. A run of names narrows when even its most common word is held by some but at most
+    `share` of the story's `sentences`; its rarest word stands for it, the last of equals ("Karsa"). A
+    run every report repeats ("Pilgub Sambarata", "KMP Sinar Ombarai") places the question in its story
+    and narrows nothing."""
+    held = [_words(s) for s in sentences]
+    found = set()
+    for run in _runs(question.text):
+        counts = {part: sum(named(part, words) for words in held) for part in run}
+        if 0 < max(counts.values()) <= share * len(held):
+            found.add(min(reversed(run), key=lambda part: counts[part] or len(held) + 1))
+    return frozenset(found)
+
+
+def _runs(question: str) -> list[list[str]]:
+    """The question's names after its first word, consecutive ones as one run (punctuation ends a run),
+    hyphenated ones split ("Budi Santoso-Ratna Sembiring": budi, santoso, ratna, sembiring)."""
+    runs: list[list[str]] = []
+    first = True
+    for clause in re.split(r"[,;:.?!()]", question):
+        previous_is_name = False
+        for word in _WORD.findall(clause):
+            name = not first and _is_name(word)
+            first = False
+            parts = [p for p in word.split("-") if len(p) >= 3] if name else []
+            if parts and previous_is_name:
+                runs[-1] += parts
+            elif parts:
+                runs.append(parts)
+            previous_is_name = bool(parts)
+    return runs
+
+
+def in_scope(sentence: str, names: Iterable[str]) -> bool:
+    """Whether `sentence` holds every one of `names`."""
+    words = _words(sentence)
+    return all(named(name, words) for name in names)
+
+
 def names_present(question: Question, sentences: Iterable[str]) -> bool:
     """False when the question names things and none of them appears in any of the sentences."""
     words = set().union(*(_words(s) for s in sentences))

@@ -31,13 +31,17 @@ class Question:
     language: Language
     query: str  # what retrieval looks for: with the question before it, for a follow-up
     focus: str  # what evidence sentences are scored against
+    asks: str  # `focus` without its names: what tells the answer apart among its story's sentences
     asked: frozenset[str]  # the events it asks about: killed, arrested, sent...
     how_many: bool  # asks for a quantity ("berapa", "how many"), not a date or a name
     who: bool  # asks for a person ("Siapa yang menyebut ...?", "Who said ...?")
+    why: bool  # asks why, taking for granted that what it asks about happened
     counted: str  # for "how many", its words for what is counted: "police officers and soldiers"
     head: str  # the head noun of `counted` ("officers"); "" when it names nothing
     names: tuple[str, ...]  # the capitalised words it asks about
     actors: tuple[tuple[str, ...], ...]  # whom it asks an event happened to, a run of names one actor
+    # The names that narrow it to a part of its story (`grounding.scope`), known once its story is found.
+    scope: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, text: str, language: Language, history: Sequence[Turn] = ()) -> Question:
@@ -52,17 +56,21 @@ class Question:
         focus = " ".join([text, *indonesian_words(asked)]) if language == "en" else text
         query = f"{history[-1].question} {focus}" if history and _FOLLOW_UP.search(text) else focus
         how_many = asks_how_many(text)
+        names = grounding.names(text)
+        asks = " ".join(w for w in focus.split() if w.strip("?,.!:;\"'()") not in names) or focus
         said = [w.lower() for w in _WORD.findall(text)]
         return cls(
             text=text,
             language=language,
             query=query,
             focus=focus,
+            asks=asks,
             asked=frozenset(asked),
             how_many=how_many,
             who=bool(said) and bool({said[0], said[-1]} & words("who")),
+            why=bool(set(said[:2]) & words("why")),
             counted=counted_asked(text) if how_many else "",
             head=counted_head(text) if how_many else "",
-            names=tuple(grounding.names(text)),
+            names=tuple(names),
             actors=tuple(grounding.actors(text)),
         )

@@ -1,7 +1,8 @@
 """Hybrid retrieval: e5 dense search in chroma and BM25 over the same chunks, reranked together per query.
 
-BM25 is built from the chunks chroma holds (there is no second copy of the corpus) and rebuilt when the
-store has been written since, by this process or another (the store's generation stamp tells). Its
+BM25 is built from the chunks chroma holds (there is no second copy of the corpus) and kept in step with
+the store: after a write, by this process or another (the store's generation stamp tells), it reads the
+articles changed since it last looked and indexes those again, not the whole store (`index/bm25.py`). Its
 tokenizer keeps numbers whole (`2.000`, `2,000` and `2000` are one token), stems Indonesian with Snowball,
 and drops stopwords except the words number questions need (those stay unstemmed).
 
@@ -13,21 +14,20 @@ ranks alone carry too little; docs/retrieval.md has the figures.
 
 from __future__ import annotations
 
+import bisect
 import json
-import math
 import re
-from collections import Counter
 from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from threading import Lock
+from threading import RLock
 from typing import Any
 
-import bm25s
 import llama_index.core
 import numpy as np
 import Stemmer
 
+from index.bm25 import BM25Index, Row, top
 from index.store import Hit, Store
 from index.vocabulary import StoryVocabulary
 
@@ -100,53 +100,10 @@ def _clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
     return dict(meta)
 
 
-class BM25Index:
-    """BM25 over a list of chunks, addressed by row; also the term statistics the reranker uses."""
-
-    def __init__(self, ids: list[str], texts: list[str], metadata: list[dict], tokenizer: Tokenizer) -> None:
-        self.ids, self.texts, self.metadata = ids, texts, metadata
-        self.rows = {chunk_id: row for row, chunk_id in enumerate(ids)}
-        self._tokenize = tokenizer
-        tokens = [tokenizer(text) for text in texts]
-        self.terms = [frozenset(t) for t in tokens]
-        self.numbers = [frozenset(t for t in ts if t[0].isdigit()) for ts in self.terms]
-        article_terms: dict[str, set[str]] = {}
-        for meta, terms in zip(metadata, self.terms, strict=True):
-            article_terms.setdefault(str(meta.get("doc_id")), set()).update(terms)
-        self.article_terms = {doc_id: frozenset(terms) for doc_id, terms in article_terms.items()}
-        self._df = Counter(t for terms in self.terms for t in terms)
-        self._bm25 = bm25s.BM25()
-        if ids:
-            self._bm25.index([t or ["_"] for t in tokens], show_progress=False)
-
-    def idf(self, term: str) -> float:
-        n, df = len(self.ids), self._df.get(term, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        """The BM25 score of every chunk for these query tokens."""
-        if not self.ids or not tokens:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return self._bm25.get_scores(tokens)
-
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(row, score) of the best `k` chunks with a positive score."""
-        return _top(self.scores(self._tokenize(query)), k)
-
-
 def term_share(weights: Mapping[str, float], terms: Container[str]) -> float:
     """The share of a query's terms found in `terms`, each term weighing its idf (`weights`: term -> idf)."""
     total = sum(weights.values())
     return sum(w for term, w in weights.items() if term in terms) / total if total else 0.0
-
-
-def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    k = min(k, len(scores))
-    if k <= 0:
-        return []
-    top = np.argpartition(-scores, k - 1)[:k]
-    ranked = sorted(top, key=lambda row: -scores[row])
-    return [(int(row), float(scores[row])) for row in ranked if scores[row] > 0]
 
 
 def _zscore(values: np.ndarray, clip: float) -> np.ndarray:
@@ -205,46 +162,92 @@ class HybridRetriever:
         self.store = store
         self.fusion = fusion or Fusion()
         self.tokenizer = tokenizer or Tokenizer()
-        self._bm25: BM25Index | None = None
-        self._members: dict[str, list[str]] = {}  # story -> its articles, read with the BM25 side
-        self._vocabulary = StoryVocabulary()
-        self._built_at: str | None = None
+        self._bm25 = BM25Index(self.tokenizer)
+        self._versions: dict[str, str] = {}  # article -> the content hash of the version BM25 holds
+        self._story_of: dict[str, str] = {}  # article -> its story, read with the BM25 side
+        self._members: dict[str, list[str]] = {}  # story -> its articles, sorted
+        self._vocabulary = StoryVocabulary()  # read per story when first asked for, again once it changed
+        self._seen: str | None = None  # the store's generation the BM25 side last caught up with
+        self._sequence: int | None = None  # the store's write it holds everything up to; None: nothing read
         self._vectors: dict[str, np.ndarray] = {}  # chunk id -> embedding, for candidates only BM25 found
-        self._lock = Lock()
+        # Held while the BM25 side changes and while it is read (a query's BM25 part takes about 2 ms).
+        self._lock = RLock()
 
     def bm25(self) -> BM25Index:
-        """The BM25 side, rebuilt from the store when it has been written since, by any process."""
+        """The BM25 side, caught up with the store's writes by any process: the articles they changed are
+        read and indexed again, not the whole store."""
         with self._lock:
             generation = self.store.generation()
-            if self._bm25 is None or self._built_at != generation:
-                ids, texts, metas = [], [], []
-                for chunk_id, text, meta in self.store.chunks():
-                    ids.append(chunk_id)
-                    texts.append(text)
-                    metas.append(_clean_metadata(meta))
-                self._bm25 = BM25Index(ids, texts, metas, self.tokenizer)
-                self._members = self.store.story_members()
-                story_of = {doc: story for story, docs in self._members.items() for doc in docs}
-                self._vocabulary = self._read_vocabulary(texts, metas, story_of)
-                self._vectors = {}
-                self._built_at = generation
+            if self._seen != generation:
+                self._catch_up()
+                self._seen = generation
             return self._bm25
 
-    def _bm25_hit(self, index: BM25Index, row: int, score: float) -> Hit:
-        meta = index.metadata[row]
-        return Hit(index.ids[row], str(meta.get("doc_id")), index.texts[row], score, meta)
+    def _catch_up(self) -> None:
+        changes = self.store.changes(self._sequence)
+        fresh = {
+            doc: record
+            for doc, record in changes.articles.items()
+            if record is not None and record.get("content_hash") != self._versions.get(doc)
+        }
+        chunks = self.store.chunks_of(fresh)
+        # An article whose version is not all there any more was written again since `changes` read it:
+        # it keeps what BM25 holds, and the next catch-up, after that write, reads it.
+        applied = {doc: got for doc, got in changes.articles.items() if doc not in fresh or doc in chunks}
+        self._bm25.replace(
+            [doc for doc, record in applied.items() if record is None or doc in chunks],
+            ((c, text, _clean_metadata(meta)) for doc in chunks for c, text, meta in chunks[doc]),
+        )
+        touched: set[str] = set()
+        for doc, record in applied.items():
+            story = self._story_of.pop(doc, None)
+            if story is not None:
+                self._members[story].remove(doc)
+                touched.add(story)
+            self._versions.pop(doc, None)
+            if record is not None:
+                self._versions[doc] = str(record.get("content_hash"))
+                story = self._story_of[doc] = str(record.get("story") or doc)
+                bisect.insort(self._members.setdefault(story, []), doc)
+                touched.add(story)
+        for story in touched:
+            self._vocabulary.words.pop(story, None)
+            self._vocabulary.languages.pop(story, None)
+            if not self._members.get(story):
+                self._members.pop(story, None)
+        self._vectors = {c: v for c, v in self._vectors.items() if c in self._bm25}
+        self._sequence = changes.sequence
+
+    def _story_vocabulary(self, story: str) -> StoryVocabulary:
+        """The vocabulary, with the words of `story`'s articles as they now are."""
+        self.bm25()
+        if story in self._vocabulary.languages:
+            return self._vocabulary
+        for doc in self._members.get(story, []):
+            rows = [self._bm25.row(n) for n in self._bm25.rows_of([doc])]
+            if rows:
+                meta = rows[0].metadata
+                # What an article is called and who published it are words the story uses too: a question
+                # naming the outlet ("Which paper did the Courant cite?") does not ask about something absent.
+                parts = [str(meta.get(key, "")) for key in ("title", "source")] + [r.text for r in rows]
+                self._vocabulary.add(story, str(meta.get("language", "")), " ".join(parts))
+        return self._vocabulary
+
+    @staticmethod
+    def _hit(row: Row, score: float) -> Hit:
+        return Hit(row.chunk_id, row.doc_id, row.text, score, row.metadata)
 
     def story_chunks(self, story: str) -> list[Hit]:
         """Every chunk of the articles of `story`, in store order (score 0), to read each article whole."""
-        index = self.bm25()
-        docs = set(self._members.get(story, [story]))
-        return [
-            self._bm25_hit(index, row, 0.0) for row, m in enumerate(index.metadata) if m.get("doc_id") in docs
-        ]
+        with self._lock:
+            index = self.bm25()
+            docs = self._members.get(story, [story])
+            return [self._hit(index.row(n), 0.0) for n in index.rows_of(docs)]
 
     def bm25_search(self, query: str, k: int) -> list[Hit]:
-        index = self.bm25()
-        return [self._bm25_hit(index, row, score) for row, score in index.search(query, k)]
+        with self._lock:
+            index = self.bm25()
+            return [self._hit(index.row(n), score) for n, score in index.search(query, k)]
 
     def dense_search(self, query: str, k: int) -> list[Hit]:
         return self.store.nearest(self._embed(query).tolist(), k)
@@ -266,37 +269,24 @@ class HybridRetriever:
         return {c: float(v @ vector) for c, v in vectors.items()}
 
     def stories(self) -> dict[str, list[str]]:
-        """story -> the ids of its articles, as of the BM25 side's last build."""
-        self.bm25()
-        return self._members
-
-    @staticmethod
-    def _read_vocabulary(texts: list[str], metas: list[dict], story_of: dict[str, str]) -> StoryVocabulary:
-        articles: dict[str, list[str]] = {}
-        languages: dict[str, str] = {}
-        for text, meta in zip(texts, metas, strict=True):
-            doc_id = str(meta.get("doc_id"))
-            # What an article is called and who published it are words the story uses too: a question
-            # naming the outlet ("Which paper did the Courant cite?") does not ask about something absent.
-            articles.setdefault(doc_id, [str(meta.get(key, "")) for key in ("title", "source")]).append(text)
-            languages[doc_id] = str(meta.get("language", ""))
-        vocabulary = StoryVocabulary()
-        for doc_id, parts in articles.items():
-            vocabulary.add(story_of.get(doc_id, doc_id), languages[doc_id], " ".join(parts))
-        return vocabulary
+        """story -> the ids of its articles, as the BM25 side last read them."""
+        with self._lock:
+            self.bm25()
+            return {story: list(docs) for story, docs in self._members.items()}
 
     def absent_words(
         self, question: str, story: str, language: str, ignore: Collection[str] = ()
     ) -> list[str]:
         """The question's less ordinary content words that no article of `story` uses (`ignore`: question
         words and the like, which the caller knows per language)."""
-        self.bm25()
-        return self._vocabulary.absent(question, story, language, set(ignore) | self.tokenizer.stopwords)
+        ignore = set(ignore) | self.tokenizer.stopwords
+        with self._lock:
+            return self._story_vocabulary(story).absent(question, story, language, ignore)
 
     def story_languages(self, story: str) -> set[str]:
         """The languages the articles of `story` are written in."""
-        self.bm25()
-        return set(self._vocabulary.languages.get(story, set()))
+        with self._lock:
+            return set(self._story_vocabulary(story).languages.get(story, set()))
 
     def retrieve(self, query: str, k: int = 8, within: Collection[str] | None = None) -> list[Hit]:
         """The best `k` chunks for `query` (of the articles `within`, when given), best first; `score` is
@@ -312,71 +302,78 @@ class HybridRetriever:
         hits = self._retrieve(query, vector, k, None)
         if not hits:
             return StoryHits(None, [])
-        story_of = {doc: story for story, docs in self.stories().items() for doc in docs}
+        with self._lock:
+            stories = [self._story_of.get(hit.doc_id, hit.doc_id) for hit in hits]
         votes: dict[str, float] = {}
-        for rank, hit in enumerate(hits, start=1):
-            story = story_of.get(hit.doc_id, hit.doc_id)
+        for rank, story in enumerate(stories, start=1):
             votes[story] = votes.get(story, 0.0) + 1 / rank
         story = max(votes, key=lambda s: votes[s])
-        if any(story_of.get(hit.doc_id, hit.doc_id) != story for hit in hits):
-            hits = self._retrieve(query, vector, k, set(self.stories().get(story, [story])))
+        if any(s != story for s in stories):
+            with self._lock:
+                members = set(self._members.get(story, [story]))
+            hits = self._retrieve(query, vector, k, members)
         return StoryHits(story, hits)
 
     def _retrieve(self, query: str, vector: np.ndarray, k: int, within: Collection[str] | None) -> list[Hit]:
         fusion = self.fusion
-        index = self.bm25()
-        if not index.ids:
-            return []
         tokens = self.tokenizer(query)
-        bm25 = index.scores(tokens)
-        if within is not None:
-            bm25 = np.where([str(m.get("doc_id")) in within for m in index.metadata], bm25, 0.0)
-
-        pool: dict[str, Hit] = {}
-        cosine: dict[str, float] = {}
-        for hit in self.store.nearest(vector.tolist(), fusion.depth, within):
-            pool[hit.chunk_id] = hit
-            cosine[hit.chunk_id] = hit.score
-        for row, score in _top(bm25, fusion.depth):
-            pool.setdefault(index.ids[row], self._bm25_hit(index, row, score))
-        # Chunks the BM25 side has not seen yet (written by another process) are left out until it has.
-        chunk_ids = [c for c in pool if c in index.rows]
-        cosine.update(self._cosines(vector, [c for c in chunk_ids if c not in cosine]))
-        chunk_ids = [c for c in chunk_ids if c in cosine]
+        self.bm25()  # first: on a store just opened, its first read also gives the dense side its view
+        dense = self.store.nearest(vector.tolist(), fusion.depth, within)
+        with self._lock:
+            index = self.bm25()
+            if not len(index):
+                return []
+            bm25 = index.scores(tokens)
+            if within is not None:
+                inside = np.zeros(len(bm25), dtype=bool)
+                inside[index.rows_of(within)] = True
+                bm25 = np.where(inside, bm25, 0.0)
+            found = [index.row(n).chunk_id for n, _ in top(bm25, fusion.depth)]
+            pool = [hit.chunk_id for hit in dense] + found
+            # Chunks the BM25 side has not seen yet (written by another process) are left out until it has.
+            numbers = {c: n for c in dict.fromkeys(pool) if (n := index.find(c)) is not None}
+            rows = {c: index.row(n) for c, n in numbers.items()}
+            sparse_of = {c: float(bm25[n]) for c, n in numbers.items()}
+            weights = {t: index.idf(t) for t in tokens}
+            article_terms = {c: index.article_terms.get(row.doc_id, row.terms) for c, row in rows.items()}
+        cosine = {hit.chunk_id: hit.score for hit in dense}
+        cosine.update(self._cosines(vector, [c for c in rows if c not in cosine]))
+        chunk_ids = [c for c in rows if c in cosine]
         if not chunk_ids:
             return []
 
-        rows = [index.rows[c] for c in chunk_ids]
-        dense = np.array([cosine[c] for c in chunk_ids])
-        sparse = np.array([float(bm25[row]) for row in rows])
-        dense_z = _zscore(dense, fusion.clip)
+        similarity = np.array([cosine[c] for c in chunk_ids])
+        sparse = np.array([sparse_of[c] for c in chunk_ids])
+        dense_z = _zscore(similarity, fusion.clip)
         fused = fusion.dense_weight * dense_z + fusion.bm25_weight * _zscore(sparse, fusion.clip)
-        fused += self._lexical(index, query, tokens, rows, dense_z > 0)
+        candidates = [rows[c] for c in chunk_ids]
+        articles = [article_terms[c] for c in chunk_ids]
+        fused += self._lexical(query, tokens, weights, candidates, articles, dense_z > 0)
 
         order = np.argsort(-fused, kind="stable")[:k]
         hits = []
         for i in order:
-            hit = pool[chunk_ids[i]]
-            meta = {**index.metadata[rows[i]], "dense": float(dense[i]), "bm25": float(sparse[i])}
-            hits.append(Hit(hit.chunk_id, str(meta.get("doc_id")), hit.text, float(fused[i]), meta))
+            row = candidates[i]
+            meta = {**row.metadata, "dense": float(similarity[i]), "bm25": float(sparse[i])}
+            hits.append(Hit(row.chunk_id, row.doc_id, row.text, float(fused[i]), meta))
         return hits
 
     def _lexical(
-        self, index: BM25Index, query: str, tokens: list[str], rows: list[int], related: np.ndarray
+        self,
+        query: str,
+        tokens: list[str],
+        weights: Mapping[str, float],
+        rows: list[Row],
+        article_terms: list[frozenset[str]],
+        related: np.ndarray,
     ) -> np.ndarray:
-        """Coverage, article coverage and the number feature of each candidate, weighted."""
+        """Coverage, article coverage and the number feature of each candidate, weighted (`weights`: the
+        query's terms' idf)."""
         fusion = self.fusion
-        weights = {t: index.idf(t) for t in tokens}
-        coverage = np.zeros(len(rows))
-        article_coverage = np.zeros(len(rows))
-        has_number = np.zeros(len(rows), dtype=bool)
         query_numbers = {t for t in tokens if t[0].isdigit()}
-        for i, row in enumerate(rows):
-            terms = index.terms[row]
-            article = index.article_terms.get(str(index.metadata[row].get("doc_id")), terms)
-            coverage[i] = term_share(weights, terms)
-            article_coverage[i] = term_share(weights, article)
-            has_number[i] = bool(index.numbers[row] - query_numbers)
+        coverage = np.array([term_share(weights, row.terms) for row in rows])
+        article_coverage = np.array([term_share(weights, terms) for terms in article_terms])
+        has_number = np.array([bool(row.numbers - query_numbers) for row in rows], dtype=bool)
         # A figure counts where the chunk is about the question: closer to it in meaning than the average
         # candidate and sharing at least the average share of its wording; not in every chunk that
         # happens to hold a date.

@@ -3,16 +3,26 @@
 - `embedder`: the backend, model and dimension that embedded the chunks. Vectors of two embedders cannot be
   compared, so a store is refused to any other.
 - `generation`: a stamp written after every change. A process holding the store open compares it before it
-  reads, to learn cheaply that another process has written since.
+  reads, to learn cheaply that another process has written since. Beside it, the `sequence` of the last
+  committed write: each write gives the catalogue records it commits (and the tombstones of the articles it
+  removes) the next number, then stamps it here, so a reader asks for the articles changed after the
+  sequence it last saw instead of reading the whole store again. Writers of a local store take turns (the
+  write lock); on a chroma server there is no lock, so run one writer at a time there: two at once could
+  take the same number, and a reader could then miss the later one's articles until they change again.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 EMBEDDER = "embedder"
 GENERATION = "generation"
+
+
+class Generation(NamedTuple):
+    value: str  # "" for a store never written since stamps existed
+    sequence: int  # 0 for a store never written since sequences existed
 
 
 class Stamps:
@@ -27,14 +37,17 @@ class Stamps:
     def _write(self, key: str, values: dict[str, Any]) -> None:
         self._meta.upsert(ids=[key], embeddings=[[1.0]], metadatas=[values])
 
-    def generation(self) -> str:
-        """The current stamp; "" for a store never written since stamps existed."""
-        return str((self._read(GENERATION) or {}).get("value", ""))
+    def generation(self) -> Generation:
+        """The current stamp and the sequence of the last committed write."""
+        stamp = self._read(GENERATION) or {}
+        return Generation(str(stamp.get("value", "")), int(stamp.get("sequence", 0)))
 
-    def bump(self) -> str:
-        """Write a new stamp and return it."""
+    def bump(self, sequence: int | None = None) -> str:
+        """Write a new stamp (with `sequence` once a write numbered so is committed) and return it."""
         value = uuid.uuid4().hex
-        self._write(GENERATION, {"value": value})
+        if sequence is None:
+            sequence = self.generation().sequence
+        self._write(GENERATION, {"value": value, "sequence": sequence})
         return value
 
     def embedder(self) -> dict[str, Any] | None:

@@ -4,13 +4,17 @@ Collections: `NAME` holds the chunks (text, embedding, offsets); `NAME_articles`
 record per article with its content hash (so an unchanged article is never embedded twice) and its story;
 `NAME_profiles` holds what story grouping compares (`index/stories.py`): each article's mean embedding and
 the names it uses; `NAME_meta` the embedder and the generation stamp (`index/stamps.py`); `NAME_pending` the
-articles whose write has begun and not yet finished.
+articles whose write has begun and not yet finished; `NAME_removed` a tombstone for each removed article.
 
 Each article changes at once for a reader, even if the process is killed midway. Its new chunks are added
 under ids that carry the content hash, beside the old ones; the catalogue record is the commit: readers see
 only chunks whose hash the catalogue holds, so the old version until that write and the new one after it.
 Then the old chunks are removed. A write killed midway is finished by the next write (`writing`), which
 removes the chunks of whichever version the catalogue does not hold.
+
+Every write is numbered: the catalogue records it commits and the tombstones of the articles it removes carry
+its `sequence`, stamped once it is committed, so a reader learns which articles changed since the write it
+last saw (`changes`) and reads only their chunks (`chunks_of`), not the whole store.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -105,6 +109,16 @@ class StoryInfo:
     articles: list[SourceInfo]
 
 
+StoredChunk = tuple[str, str, dict[str, Any]]  # chunk id, text, metadata as chroma holds them
+
+
+class Changes(NamedTuple):
+    """What `Store.changes` found: the articles changed, and the sequence to ask from next time."""
+
+    sequence: int
+    articles: Mapping[str, dict[str, Any] | None]  # article id -> its catalogue record; None once removed
+
+
 class _Ready(NamedTuple):
     """An article ready to write: its chunks as nodes (with vectors), its story and its profile."""
 
@@ -165,8 +179,9 @@ class Store:
         self._reconnect = reconnect
         self._connect(client)
         self._check_embedder()
-        self._generation = self._stamps.generation()
+        self._generation, self._sequence = self._stamps.generation()
         self._visible_at: str | None = None
+        self._visible_sequence = 0
         self._visible_hashes: dict[str, str] = {}
 
     def _connect(self, client: Any) -> None:
@@ -182,6 +197,7 @@ class Store:
             f"{self.collection}_profiles", embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self._pending = client.get_or_create_collection(f"{self.collection}_pending", embedding_function=None)
+        self._removed = client.get_or_create_collection(f"{self.collection}_removed", embedding_function=None)
         self._stamps = Stamps(client, self.collection)
         self.vectors = ChromaVectorStore(chroma_collection=self._chunks)
 
@@ -246,12 +262,36 @@ class Store:
     def generation(self) -> str:
         """The store's current stamp, changed by every write. When another process wrote since this object
         last looked, a local store is reopened first, so that what it reads next includes those writes."""
-        current = self._stamps.generation()
+        current, self._sequence = self._stamps.generation()
         if current != self._generation:
             if self._reconnect is not None:
                 self._connect(self._reconnect())
             self._generation = current
         return current
+
+    def changes(self, since: int | None = None) -> Changes:
+        """The articles changed by the writes after the one numbered `since` (None: every article)."""
+        self.generation()
+        sequence = self._sequence  # read first: a write numbered later may show in part, and is read again
+        if since is None:
+            records = self._catalogue_records()
+            if self._visible_at is None:  # this object's own view, from the same read (costly at scale)
+                self._visible_hashes = {doc: str(m.get("content_hash", "")) for doc, m in records.items()}
+                self._visible_at, self._visible_sequence = self._generation, sequence
+            return Changes(sequence, records)
+        after = {"sequence": {"$gt": since}}
+        changed = sorted(
+            set(self._catalogue.get(where=after, include=[])["ids"])
+            | set(self._removed.get(where=after, include=[])["ids"])
+        )
+        articles: dict[str, dict[str, Any] | None] = dict.fromkeys(changed)
+        if changed:  # the catalogue as it is now decides: an article removed, then added again, is there
+            got = self._catalogue.get(ids=changed, include=["metadatas"])
+            articles.update(zip(got["ids"], (dict(m or {}) for m in got["metadatas"] or []), strict=True))
+        return Changes(sequence, articles)
+
+    def _next_sequence(self) -> int:
+        return self._stamps.generation().sequence + 1
 
     def _read(self, read: Callable[..., T], *args: Any) -> T:
         """`read(*args)`; once more on the store opened afresh when chroma fails on ids that another
@@ -267,6 +307,9 @@ class Store:
     def _page(self, offset: int) -> Any:
         return self._chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
 
+    def _page_of(self, doc_ids: list[str]) -> Any:
+        return self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "metadatas"])
+
     def _query(self, query: VectorStoreQuery) -> Any:
         return self.vectors.query(query)
 
@@ -274,9 +317,13 @@ class Store:
         """article id -> the content hash of its committed version; chunks of any other are not shown."""
         generation = self.generation()
         if self._visible_at != generation:
-            records = self._catalogue_records()
-            self._visible_hashes = {doc: str(meta.get("content_hash", "")) for doc, meta in records.items()}
-            self._visible_at = generation
+            changes = self.changes(None if self._visible_at is None else self._visible_sequence)
+            for doc, meta in changes.articles.items():
+                if meta is None:
+                    self._visible_hashes.pop(doc, None)
+                else:
+                    self._visible_hashes[doc] = str(meta.get("content_hash", ""))
+            self._visible_at, self._visible_sequence = generation, changes.sequence
         return self._visible_hashes
 
     @contextmanager
@@ -380,6 +427,37 @@ class Store:
                 if visible.get(str(meta.get("doc_id"))) == meta.get("content_hash"):
                     yield chunk_id, text, meta
 
+    def chunks_of(self, articles: Mapping[str, Mapping[str, Any]]) -> dict[str, list[StoredChunk]]:
+        """The chunks of each article's version its catalogue record names (as `changes` gives them), by
+        article, in store order; an article whose version is no longer all there (replaced or removed since
+        the record was read) is left out."""
+        wanted = {doc: meta.get("content_hash") for doc, meta in articles.items()}
+        found: dict[str, list[StoredChunk]] = {}
+
+        def take(page: Any) -> None:
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
+            ):
+                doc = str(meta.get("doc_id"))
+                if doc in wanted and wanted[doc] == meta.get("content_hash"):
+                    found.setdefault(doc, []).append((chunk_id, text, meta))
+
+        def complete(doc: str) -> bool:
+            expected = articles[doc].get("chunks")  # None in stores written before it was recorded
+            return expected is None or len(found.get(doc, [])) == int(expected)
+
+        if len(wanted) > PAGE:  # one pass over the store costs less than asking for so many articles
+            for offset in range(0, self._chunks.count(), PAGE):
+                take(self._read(self._page, offset))
+        # Asked by article, what is missing: pages read while another process deleted chunks skip some.
+        missing = [doc for doc in wanted if doc not in found or not complete(doc)]
+        for at in range(0, len(missing), PAGE):
+            group = missing[at : at + PAGE]
+            for doc in group:
+                found.pop(doc, None)
+            take(self._read(self._page_of, group))
+        return {doc: found.get(doc, []) for doc in wanted if complete(doc)}
+
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored (L2-normalised) embeddings of these chunks; ids not in the store are left out."""
         got = self._read(lambda: self._chunks.get(ids=list(chunk_ids), include=["embeddings"]))
@@ -469,6 +547,7 @@ class Store:
         """Store these articles with a few chroma calls for all of them: each is still committed whole, by
         its catalogue record, and a write killed midway is finished for each of them (`writing`)."""
         doc_ids = [ready.article.id for ready in batch]
+        sequence = self._next_sequence()
         self._mark_pending(doc_ids)
         nodes = [node for ready in batch for node in ready.nodes]
         if nodes:
@@ -490,11 +569,12 @@ class Store:
                     "path": ready.article.path or "",
                     "story": ready.story,
                     "story_given": bool(ready.article.story),
+                    "sequence": sequence,
                 }
                 for ready in batch
             ],
         )
-        self._generation = self._stamps.bump()  # before the old chunks go: readers switch first
+        self._generation = self._stamps.bump(sequence)  # before the old chunks go: readers switch first
         new_ids = {node.node_id for node in nodes}
         stored = self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=[])["ids"]
         old_ids = [i for i in stored if i not in new_ids]
@@ -561,15 +641,17 @@ class Store:
         missing = [(doc_id, meta) for doc_id, meta in known.items() if not meta.get("story")]
         if not missing:
             return
+        sequence = self._next_sequence()
         for i in group_order([(doc_id, meta.get("published")) for doc_id, meta in missing]):
             doc_id, meta = missing[i]
             item = self._stored_profile(doc_id, meta)
             story = stories.place(item) or slug(str(meta.get("title", "")), stories, doc_id)
             stories.add(story, item)
             self._write_profiles([item])
-            self._catalogue.update(ids=[doc_id], metadatas=[{**meta, "story": story, "story_given": False}])
-            known[doc_id] = {**meta, "story": story}
-        self._generation = self._stamps.bump()
+            meta = {**meta, "story": story, "story_given": False, "sequence": sequence}
+            self._catalogue.update(ids=[doc_id], metadatas=[meta])
+            known[doc_id] = meta
+        self._generation = self._stamps.bump(sequence)
 
     def ingest(
         self,
@@ -730,8 +812,10 @@ class Store:
             removed = [doc_id for doc_id in doc_ids if doc_id in known]
             for doc_id in removed:
                 self._mark_pending([doc_id])
+                sequence = self._next_sequence()
                 self._catalogue.delete(ids=[doc_id])  # the commit: from here on readers no longer see it
-                self._generation = self._stamps.bump()
+                self._removed.upsert(ids=[doc_id], embeddings=[[1.0]], metadatas=[{"sequence": sequence}])
+                self._generation = self._stamps.bump(sequence)
                 self._chunks.delete(where={"doc_id": doc_id})
                 self._profiles.delete(ids=[doc_id])
                 self._pending.delete(ids=[doc_id])

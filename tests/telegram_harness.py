@@ -47,6 +47,7 @@ class Recorder:
 
     answerer: Any
     calls: list[tuple[str, tuple[Turn, ...], Language | None]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
     gate: threading.Event | None = None  # when set up, answering waits for it: a slow model
     running: int = 0
     most_at_once: int = 0
@@ -70,7 +71,10 @@ class Recorder:
         try:
             if self.gate is not None:
                 assert self.gate.wait(30), "the test never let the answer through"
-            return self.answerer.answer(question, history, language, on_draft=on_draft)
+            answer: Answer = self.answerer.answer(question, history, language, on_draft=on_draft)
+            with self.lock:
+                self.answers.append(answer)
+            return answer
         finally:
             with self.lock:
                 self.running -= 1
@@ -137,9 +141,19 @@ QUESTIONS = (
     ("Perusahaan apa yang mengoperasikan ladang minyak Tengiz?", "id"),
     ("How many security officers were killed?", "en"),
 )
+# Questions the model writes the answer to, over the seed articles (data/articles): "how many" questions
+# are answered from the articles' own figures, without the model, so they would not load it.
+MODEL_QUESTIONS = (
+    ("Perusahaan apa yang mengoperasikan ladang minyak Tengiz?", "id"),
+    ("Siapa yang meminta intervensi pasukan pimpinan Rusia?", "id"),
+    ("What happened to the president's residence in Almaty?", "en"),
+    ("Mengapa protes di Kazakhstan dimulai?", "id"),
+    ("Negara mana saja yang mengirim pasukan?", "id"),
+)
 RATE_LIMITED = ("Pelan-pelan", "Easy 🙂")
 BUSY = ("Maaf, sedang banyak pertanyaan", "Sorry, many questions are waiting")
 WORKING = "⏳"
+DRAFT_CURSOR = "▌"  # ends a model's draft shown while it writes (bot.interfaces.telegram._draft_html)
 
 
 @dataclass
@@ -150,6 +164,8 @@ class LoadResult:
     questions_per_user: int
     outcomes: dict[int, dict[str, int]]  # chat -> {"answer": n, "rate_limited": n, "busy": n, "left": n}
     answered_by_model: int  # how many times the answerer ran
+    model_calls: int  # how many times a language model was asked, in all answers (0 when extractive)
+    model_failed: int  # answers given without the model because it failed
     seconds: float  # from the first question to the last reply
     queue_waits_s: list[float]
     answer_s: list[float]
@@ -177,6 +193,8 @@ class LoadResult:
             "busy": self.total("busy"),
             "lost_or_stuck": self.total("left"),
             "answerer_calls": self.answered_by_model,
+            "model_calls": self.model_calls,
+            "model_failed": self.model_failed,
             "seconds": round(self.seconds, 2),
             "answers_per_second": round(answers / self.seconds, 2) if self.seconds else 0.0,
             "queue_wait_s": spread(self.queue_waits_s),
@@ -191,7 +209,9 @@ def outcome(text: str) -> str:
         return "rate_limited"
     if text.startswith(BUSY):
         return "busy"
-    return "left" if text.startswith(WORKING) or text == "…" else "answer"
+    if text.startswith(WORKING) or text.endswith(DRAFT_CURSOR) or text == "…":
+        return "left"
+    return "answer"
 
 
 class _QueueLog(logging.Handler):
@@ -216,10 +236,11 @@ async def run_load(
     questions_per_user: int,
     within_s: float,
     seed: int = 13,
+    questions: Sequence[tuple[str, str]] = QUESTIONS,
     **settings: Any,
 ) -> LoadResult:
-    """`users` chats each send `questions_per_user` questions at random moments within `within_s`, while
-    another chat sends /help every second; returns once every question has its final reply."""
+    """`users` chats each send `questions_per_user` of `questions` at random moments within `within_s`,
+    while another chat sends /help every second; returns once every question has its final reply."""
     rng = random.Random(seed)
     recorder = Recorder(answerer)
     log = logging.getLogger("bot.interfaces.telegram")
@@ -229,7 +250,7 @@ async def run_load(
     log.setLevel(logging.INFO)
     help_chat = 999_999
     plan = sorted(
-        (rng.uniform(0, within_s), 1000 + user, QUESTIONS[(user + n) % len(QUESTIONS)])
+        (rng.uniform(0, within_s), 1000 + user, questions[(user + n) % len(questions)])
         for user in range(users)
         for n in range(questions_per_user)
     )
@@ -276,6 +297,8 @@ async def run_load(
         questions_per_user=questions_per_user,
         outcomes=outcomes,
         answered_by_model=len(recorder.calls),
+        model_calls=sum(a.timings.model_calls for a in recorder.answers),
+        model_failed=sum(a.model_failed for a in recorder.answers),
         seconds=finished - first,
         queue_waits_s=queue_log.waits,
         answer_s=queue_log.took,

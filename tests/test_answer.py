@@ -330,6 +330,14 @@ def test_the_model_saying_it_is_not_mentioned_is_honoured_even_with_a_citation(
     )
 
 
+def test_a_reply_caught_in_a_loop_is_not_what_the_user_reads(retriever: HybridRetriever) -> None:
+    looping = "Chevron operates the Tengiz oil field, " * 6 + "[1]."
+    answerer = Answerer(retriever, ScriptedModel(looping, looping))
+    answer = answerer.answer("Which company operates Kazakhstan's Tengiz oil field?")
+    assert answer.answered and answer.text.count("Chevron operates") <= 1, answer.text
+    assert "Chevron" in answer.text and answer.citations
+
+
 def test_a_listed_answer_becomes_one_cited_sentence(retriever: HybridRetriever) -> None:
     model = ScriptedModel("Gedung yang dibakar di Almaty adalah:\n\n1. Kediaman presiden\n2. Kantor walikota")
     answer = Answerer(retriever, model).answer("Gedung apa saja di Almaty yang dibakar?")

@@ -166,6 +166,15 @@ def test_a_toll_that_rose_does_not_contradict_an_earlier_lower_one():
     assert len(find_conflicts(claims)) == 1
 
 
+def test_a_toll_revised_to_another_figure_either_way_does_not_contradict_the_earlier_one():
+    revised_down = "Authorities revised the death toll from the sinking of the ferry to 31 people killed."
+    assert find_conflicts(inline("At least 38 people were killed in the sinking.", revised_down)) == []
+    revised_up = "Data korban tewas kami perbarui menjadi 33 orang."
+    assert find_conflicts(inline("Sebanyak 26 orang tewas akibat banjir.", revised_up)) == []
+    not_revised = inline("Sebanyak 26 orang tewas akibat banjir.", "Sebanyak 33 orang tewas.")
+    assert len(find_conflicts(not_revised)) == 1
+
+
 def test_embedder_matches_counted_groups_the_lexicon_does_not_know():
     claims = inline("Sedikitnya 7 nelayan hilang.", "Five fishermen are missing.")
     assert find_conflicts(claims) == []

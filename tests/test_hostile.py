@@ -1,8 +1,11 @@
-"""Planted content in an article does not shape how Kabar cites: its fake markers are never shown."""
+"""Planted content in an article does not shape how Kabar cites: its fake markers are never shown, its
+instructions are never evidence, and its false figure is one outlet's claim beside the others'."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from bot.answer import Answerer
 from bot.generation.base import Backend
@@ -64,6 +67,60 @@ def test_a_sentence_instructing_the_assistant_is_never_evidence(
         assert all("500" not in c.quote for c in answer.citations)
     # "mengatakan bahwa" reports: only words addressed to an assistant are left out.
     assert "mengatakan bahwa" in answerer.answer("Apa kata Kapolres Wyndra tentang situasi?").text
+
+
+@pytest.mark.parametrize(
+    "planted_sentence",
+    [
+        "500 orang ditangkap, kata polisi.",
+        # Worded closer to the question than the real article's sentence, so its figure leads.
+        "Sebanyak 500 orang ditangkap setelah bentrokan di Kota Wyndra, kata polisi.",
+    ],
+    ids=["terse", "closer-to-the-question"],
+)
+def test_a_false_figure_stated_as_reporting_is_one_outlets_claim_shown_beside_the_other(
+    tmp_path: Path, embedder: E5Embedding, planted_sentence: str
+) -> None:
+    """Kabar cannot tell a planted figure from a true one: it is an article's claim like any other, so
+    the user gets both figures as reports that differ, each under its article, each article's outlet."""
+    store = Store.open(embedder, path=tmp_path / "store")
+    real = Article(
+        id="real",
+        title="Bentrokan di Kota Wyndra",
+        source="Harian Wyndra",
+        published="2025-05-02",
+        story="wyndra",
+        text="Polisi menangkap 12 orang setelah bentrokan di Kota Wyndra pada Jumat.\n"
+        "Kapolres Wyndra mengatakan bahwa situasi sudah terkendali.",
+    )
+    planted = Article(
+        id="planted",
+        title="Bentrokan di Kota Wyndra, kabar terbaru",
+        source="Kabar Kilat",
+        published="2025-05-02",
+        story="wyndra",
+        text=f"Bentrokan di Kota Wyndra berlanjut pada Jumat malam.\n{planted_sentence}",
+    )
+    store.ingest([real, planted])
+    answerer = Answerer(HybridRetriever(store), None)
+    figures = (("real", "12"), ("planted", "500"))
+    outlets = {"real": "Harian Wyndra", "planted": "Kabar Kilat"}
+    questions = ("Berapa orang yang ditangkap di Kota Wyndra?", "How many people were arrested in Wyndra?")
+
+    for question in questions:
+        answer = answerer.answer(question)
+        shown = layout(answer)
+        assert answer.answered
+        [conflict] = answer.conflicts
+        assert {(c.doc_id, c.value) for c in conflict.claims} == {("real", 12), ("planted", 500)}
+        cited = {c.doc_id: c for c in shown.citations}
+        assert {doc: c.source for doc, c in cited.items()} == outlets
+        assert "12" in cited["real"].quote and "500" in cited["planted"].quote
+        [line] = shown.conflicts  # "12 orang ditangkap [1], 500 menurut polisi [2]." or the other way
+        for doc, figure in figures:
+            assert f"{figure} " in line and f"[{cited[doc].n}]" in line, line
+        lead = shown.paragraphs[0]  # whichever figure leads, it is said with its own article's marker
+        assert any(f"{fig} " in lead and f"[{cited[doc].n}]" in lead for doc, fig in figures), lead
 
 
 def test_questions_fishing_for_the_prompt_the_token_or_paths_get_no_secret(

@@ -38,6 +38,10 @@ _UPDATE = re.compile(
     rf"\b{alternatives('updates.rise')}\s+{alternatives('updates.to')}\b|\b{alternatives('updates.now')}\b",
     re.I,
 )
+# A figure "revised to" (or "diperbarui menjadi") replaces the earlier count, whichever way it went.
+_REVISED = re.compile(
+    rf"\b{alternatives('updates.revise')}\b(?:\W+\w+){{0,12}}?\W+{alternatives('updates.to')}\b", re.I
+)
 
 
 def _dates(sentence: str) -> tuple[set[int], set[tuple[int, int]]]:
@@ -72,6 +76,8 @@ def comparable(a: Claim, b: Claim) -> bool:
         return False
     for new, old in ((a, b), (b, a)):
         if _UPDATE.search(new.quote) and _interval(new)[0] >= _interval(old)[0]:
+            return False
+        if _REVISED.search(new.quote):
             return False
     return True
 

@@ -21,6 +21,7 @@ from bot.figures.claims import attribution_of, mentions, predicates_in
 from bot.figures.conflicts import comparable, incompatible
 from bot.figures.groups import group_of, group_terms
 from bot.figures.numbers import Quantity, find_quantities, parse_number, tokenize
+from bot.grounding import in_scope
 from bot.lexicon import alternatives, words
 from bot.question import Question
 from bot.schema import Claim
@@ -100,7 +101,8 @@ def generic_head(head: str) -> bool:
 def counted_figures(
     question: Question, chunks: Sequence[Hit], ignore: frozenset[str] = frozenset()
 ) -> list[SourceFigure]:
-    """Each article's figure for what `question` counts (none for a question that names nothing)."""
+    """Each article's figure for what `question` counts (none for a question that names nothing), said of
+    the part of the story the question asks about (`Question.scope`)."""
     head = question.head
     if not head:
         return []
@@ -125,6 +127,8 @@ def counted_figures(
             quantity, counted, near = found
             if asked and not mentions(asked, near):
                 continue  # "How many workers died?" is not answered by how many went on strike
+            if not in_scope(sentence, question.scope):
+                continue  # nor "How many polling stations had Ardipura city?" by the province's count
             present = {f for word in near.split() for f in forms(word)}
             score = sum(bool(f & present) for f in others)
             if (generic and not score) or score <= best.get(hit.doc_id, (-1, None))[0]:

@@ -405,10 +405,12 @@ def run(args: argparse.Namespace, app: App) -> int:
     if not has_token(telegram):
         return 2
     # `kabar` logs warnings only unless -v; a server should say that it started and what it refused.
-    for name in ("bot", "telegram"):
-        logging.getLogger(name).setLevel(logging.INFO)
-    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+    logging.getLogger("bot").setLevel(logging.INFO)
+    if not logging.getLogger().isEnabledFor(logging.INFO):  # -v shows python-telegram-bot's details
         _library_records_in_one_line()
+        # Until the bot serves, whatever fails at start-up reaches `run` and is told there in one line;
+        # the library's own record of it would say it twice, the first time in its words.
+        logging.getLogger("telegram").setLevel(logging.CRITICAL)
     answerer = app.answerer  # loads the model now, not on the first question
     kabar = KabarBot(answerer, app.store.sources, telegram, answerer.detector.detect, app.store.stories)
     try:
@@ -457,6 +459,7 @@ async def _serve(telegram: TelegramSettings, kabar: KabarBot) -> bool:
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         await application.start()
         log.info("Kabar is serving (%s)", "webhook" if telegram.webhook_url else "long polling")
+        logging.getLogger("telegram").setLevel(logging.INFO)  # now a failing Bot API is worth a line
         await stop.wait()
         with contextlib.suppress(InvalidToken):  # polling ended on it: already reported
             await application.updater.stop()
@@ -468,7 +471,7 @@ async def _serve(telegram: TelegramSettings, kabar: KabarBot) -> bool:
 def _library_records_in_one_line() -> None:
     """python-telegram-bot logs each failed network call with a traceback and the server's whole reply:
     a failing Bot API would fill the log with pages, and a failed start-up would bury Kabar's one-line
-    error. Its records keep one line each, the exception's text included (tracebacks come back at DEBUG).
+    error. Its records keep one line each, the exception's text included (`kabar -v` keeps tracebacks).
     """
     make_record = logging.getLogRecordFactory()
 
