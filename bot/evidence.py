@@ -84,7 +84,7 @@ def select_evidence(
     """The sentences that best match `query`, best first, each with its article's number.
 
     A sentence scores its cosine to `asks` (the query without the names that place it in its story:
-    "Which company operated the ferry?" of "... the ferry KMP Sinar Ombarai?"; `query` when None), plus
+    "Which company operated the ferry?" of "... the ferry KMP Lunara?"; `query` when None), plus
     the share of the query's terms it holds, each weighing how few of the candidate sentences hold it,
     plus `boost(sentence)` (the answerer favours sentences about what is asked). Within one story every
     sentence names its ferry or its town; what tells the answer apart is the rest of the question.

@@ -85,15 +85,18 @@ def named(name: str, words: set[str]) -> bool:
 
 
 def scope(question: Question, sentences: Sequence[str], share: float) -> frozenset[str]:
-    """The names that narrow the question to a part of its story: "in Ardipura city" of a province's
-    election, "di Kabupaten Lembah Karsa", "from the Wanasura plant". A figure answering it must be said
-    of that part. A run of names narrows when even its most common word is held by some but at most
-    `share` of the story's `sentences`; its rarest word stands for it, the last of equals ("Karsa"). A
-    run every report repeats ("Pilgub Sambarata", "KMP Sinar Ombarai") places the question in its story
-    and narrows nothing."""
+    """The names that narrow the question to a part of its story: "in Marisa city" of a province's
+    election, "di Kabupaten Lembah Veka", "at the Tamsi plant": names where the question sets it, not
+    whom it asks about. A figure answering it must be said of that part. A run of names narrows when
+    even its most common word is held by some but at most `share` of the story's `sentences`; its
+    rarest word stands for it, the last of equals ("Veka"). A run every report repeats ("Pilgub
+    Velora", "KMP Lunara") places the question in its story and narrows nothing."""
     held = [_words(s) for s in sentences]
+    acting = {word.lower() for actor in question.actors for part in actor for word in part.split("-")}
     found = set()
     for run in _runs(question.text):
+        if acting & {part.lower() for part in run}:
+            continue  # whom the question asks about ("did the army send"), not where
         counts = {part: sum(named(part, words) for words in held) for part in run}
         if 0 < max(counts.values()) <= share * len(held):
             found.add(min(reversed(run), key=lambda part: counts[part] or len(held) + 1))
@@ -102,7 +105,7 @@ def scope(question: Question, sentences: Sequence[str], share: float) -> frozens
 
 def _runs(question: str) -> list[list[str]]:
     """The question's names after its first word, consecutive ones as one run (punctuation ends a run),
-    hyphenated ones split ("Budi Santoso-Ratna Sembiring": budi, santoso, ratna, sembiring)."""
+    hyphenated ones split ("Dara Arvani-Rian Tomo": Dara, Arvani, Rian, Tomo)."""
     runs: list[list[str]] = []
     first = True
     for clause in re.split(r"[,;:.?!()]", question):

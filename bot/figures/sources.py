@@ -128,7 +128,7 @@ def counted_figures(
             if asked and not mentions(asked, near):
                 continue  # "How many workers died?" is not answered by how many went on strike
             if not in_scope(sentence, question.scope):
-                continue  # nor "How many polling stations had Ardipura city?" by the province's count
+                continue  # nor "How many polling stations had Marisa city?" by the province's count
             present = {f for word in near.split() for f in forms(word)}
             score = sum(bool(f & present) for f in others)
             if (generic and not score) or score <= best.get(hit.doc_id, (-1, None))[0]:
