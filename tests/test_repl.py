@@ -85,6 +85,7 @@ def test_terminal_session_renders_answers_keeps_history_and_ends_on_ctrl_d(
         encoding="utf-8",
         timeout=90,
         dimensions=(40, 120),
+        use_poll=True,  # late in a full run this process holds over 1,024 descriptors, past select()
     )
     try:
         child.expect("Kabar — tanya apa saja")
@@ -130,6 +131,7 @@ def test_terminal_shows_the_models_draft_as_it_is_written_then_the_answer(
         encoding="utf-8",
         timeout=240,
         dimensions=(40, 120),
+        use_poll=True,
     )
     try:
         child.expect("kabar>")
