@@ -19,9 +19,11 @@ last saw (`changes`) and reads only their chunks (`chunks_of`), not the whole st
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import re
+import shutil
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -80,6 +82,10 @@ class Hit:
         offset = int(self.metadata.get("start", 0))
         sentences = (self.text[start - offset : end - offset] for start, end in self.sentences)
         return [" ".join(_BRACKETED_NUMBER.sub(" ", s).split()) for s in sentences]
+
+
+# Room a local store keeps free beyond a write's own size: chroma's logs and compaction need it.
+MIN_FREE_BYTES = 2 * 1024 * 1024
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -543,9 +549,23 @@ class Store:
             ids=doc_ids, embeddings=[[1.0]] * len(doc_ids), metadatas=[{"doc_id": d} for d in doc_ids]
         )
 
+    def _check_room(self, batch: Sequence[_Ready]) -> None:
+        """Refuse a write the disk of a local store has no room for (raises ENOSPC): chroma, running out of
+        space in the middle of a write, can fail in words no one reads as a full disk, or never return."""
+        if self._lock is None:  # a chroma server minds its own disk
+            return
+        texts = sum(len(node.get_content().encode()) for ready in batch for node in ready.nodes)
+        vectors = sum(len(ready.nodes) for ready in batch) * int(self.embedder.identity["dimension"]) * 4
+        need = MIN_FREE_BYTES + 4 * (texts + vectors)  # the text and vector, their index, the log
+        free = shutil.disk_usage(self._lock.path.parent).free
+        if free < need:
+            room = f"{free // 1024} KB free, {need // 1024} KB needed"
+            raise OSError(errno.ENOSPC, f"no space left on device: {room}")
+
     def _write(self, batch: Sequence[_Ready]) -> None:
         """Store these articles with a few chroma calls for all of them: each is still committed whole, by
         its catalogue record, and a write killed midway is finished for each of them (`writing`)."""
+        self._check_room(batch)
         doc_ids = [ready.article.id for ready in batch]
         sequence = self._next_sequence()
         self._mark_pending(doc_ids)
