@@ -14,6 +14,14 @@ from index.retrieval import HybridRetriever
 from index.store import Store
 from tests.test_answer import ScriptedModel
 
+
+def _extractive(tmp_path: Path, embedder: E5Embedding, *articles: Article) -> Answerer:
+    """An extractive answerer over a fresh store of `articles`."""
+    store = Store.open(embedder, path=tmp_path / "store")
+    store.ingest(list(articles))
+    return Answerer(HybridRetriever(store), None)
+
+
 # Every sentence names the ferry and the strait (a fictional story); one says who operated the ferry.
 FERRY = Article(
     id="ferry",
@@ -31,9 +39,7 @@ FERRY = Article(
 def test_the_answer_rests_on_what_the_question_asks_not_on_the_names_every_sentence_shares(
     tmp_path: Path, embedder: E5Embedding
 ) -> None:
-    store = Store.open(embedder, path=tmp_path / "store")
-    store.ingest([FERRY])
-    answerer = Answerer(HybridRetriever(store), None)
+    answerer = _extractive(tmp_path, embedder, FERRY)
     answer = answerer.answer("Perusahaan apa yang mengoperasikan KMP Lunara di Selat Qorva?")
     # Before: a sentence holding the question's every name won ("Tim SAR ... KMP Lunara ... Selat Qorva").
     assert answer.answered and "PT Samudra Veka" in answer.text, answer.text
@@ -66,16 +72,14 @@ ELECTION = Article(
 def test_a_count_asked_of_a_part_of_the_story_is_that_parts_count(
     tmp_path: Path, embedder: E5Embedding
 ) -> None:
-    store = Store.open(embedder, path=tmp_path / "store")
-    store.ingest([ELECTION])
-    answerer = Answerer(HybridRetriever(store), None)
+    answerer = _extractive(tmp_path, embedder, ELECTION)
     city = answerer.answer("Berapa tempat pemungutan suara di Kota Marisa?")
     assert city.answered and "1.236" in city.text and "8.412" not in city.text, city.text
     province = answerer.answer("Berapa tempat pemungutan suara di Provinsi Velora?")
     assert province.answered and "8.412" in province.text, province.text
     # A small model gives the province's count as the city's, twice: that is not what the user reads.
     misreading = ScriptedModel(*["Ada 8.412 TPS di Kota Marisa [1]."] * 4)
-    city = Answerer(HybridRetriever(store), misreading).answer(city.question)
+    city = Answerer(answerer.retriever, misreading).answer(city.question)
     assert "8.412" not in shown_text(city) and "1.236" in shown_text(city), city.text
 
 
@@ -90,9 +94,7 @@ def test_the_names_narrowing_a_question_are_those_few_of_its_storys_sentences_ho
 def test_a_why_question_about_what_its_story_never_reports_is_declined(
     tmp_path: Path, embedder: E5Embedding
 ) -> None:
-    store = Store.open(embedder, path=tmp_path / "store")
-    store.ingest([FERRY])
-    answerer = Answerer(HybridRetriever(store), None)
+    answerer = _extractive(tmp_path, embedder, FERRY)
     fire = answerer.answer("Mengapa KMP Lunara terbakar di Selat Qorva?")
     assert not fire.answered and "terbakar" in fire.text, fire.text
     # Asked how many, one word the story lacks is not enough: stories word a count many ways.
