@@ -91,7 +91,7 @@ MIN_FREE_BYTES = 2 * 1024 * 1024
 def _disk_full(exc: BaseException) -> bool:
     """Whether a write failed because the disk is full (SQLite and the OS say it in words)."""
     text = str(exc).lower()
-    return "disk is full" in text or "no space left" in text or getattr(exc, "errno", None) == 28
+    return "disk is full" in text or "no space left" in text or getattr(exc, "errno", None) == errno.ENOSPC
 
 
 _BRACKETED_NUMBER = re.compile(r"\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
