@@ -38,6 +38,7 @@ from bot.figures.sources import (
     counted_forms,
     disagreement,
     generic_head,
+    narrowing,
 )
 from bot.figures.speakers import Speaker, speakers
 from bot.generation.base import Backend, GenerationError
@@ -144,6 +145,8 @@ class Answerer:
         hits = found.hits
         sentences = [text for hit in hits for text in hit.sentence_texts]
         q = replace(q, scope=grounding.scope(q, sentences, self.options.scope_share))
+        if q.how_many:
+            q = replace(q, scope=narrowing(q, sentences))
         call.lap("retrieve_ms")
         evidence = select_evidence(
             q.focus,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from bot import grounding
 from bot.answer import Answerer
+from bot.figures.sources import narrowing
 from bot.question import Question
 from bot.render.layout import shown_text
 from index.articles import Article
@@ -89,6 +91,42 @@ def test_the_names_narrowing_a_question_are_those_few_of_its_storys_sentences_ho
     assert grounding.scope(asked, sentences, share=0.25) == {"Marisa"}
     province = Question.parse("Berapa tempat di Provinsi Velora?", "id")
     assert grounding.scope(province, sentences, share=0.25) == set()
+
+
+# A strike (fictional): the plant is named where the clash began, not in the sentence counting the injured.
+CLASH = Article(
+    id="clash-union",
+    title="Police and strikers clash at textile plant",
+    published="2025-06-04",
+    story="strike",
+    text="KORVALA - Scuffles broke out on Wednesday on the picket line outside the Tamsi plant of a textile "
+    "company, where workers have been on strike for three days.\n"
+    "The union said 27 workers were injured in the clash.\n"
+    "Police arrested 14 people after the scuffles.\n"
+    "The strike began on Monday after the company froze wages for the year.\n"
+    "Talks between the company and the union are due to resume next week.",
+)
+
+
+def test_a_place_that_only_sets_the_scene_of_a_count_does_not_narrow_it(
+    tmp_path: Path, embedder: E5Embedding
+) -> None:
+    answerer = _extractive(tmp_path, embedder, CLASH)
+    asked = "How many workers were injured in the clash at the Tamsi plant?"
+    # Before: "Tamsi" narrowed the count, the sentence counting the injured does not name the plant, and
+    # the right reply was declined as "The articles do not say".
+    model = ScriptedModel(*["The union said 27 workers were injured in the clash [1]."] * 4)
+    injured = Answerer(answerer.retriever, model).answer(asked)
+    assert injured.answered and "27 workers were injured" in injured.text, injured.text
+    # Where the story counts it for that part, the part's count is asked (as in Kota Marisa above).
+    sentences = ELECTION.text.splitlines()
+    city = Question.parse("Berapa tempat pemungutan suara di Kota Marisa?", "id")
+    city = replace(city, scope=grounding.scope(city, sentences, share=0.25))
+    assert narrowing(city, sentences) == {"Marisa"}
+    plant = Question.parse("How many workers were injured in the clash at the Tamsi plant?", "en")
+    lines = CLASH.text.splitlines()
+    plant = replace(plant, scope=grounding.scope(plant, lines, share=0.25))
+    assert plant.scope == {"Tamsi"} and narrowing(plant, lines) == set()
 
 
 def test_a_why_question_about_what_its_story_never_reports_is_declined(

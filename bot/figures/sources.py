@@ -98,6 +98,24 @@ def generic_head(head: str) -> bool:
     return group_of(head) == "people" or head in words("classifiers")
 
 
+def narrowing(question: Question, sentences: Sequence[str]) -> frozenset[str]:
+    """The names of `question.scope` that narrow a "how many" question: those the story gives a figure of
+    what is counted for ("tujuh jenazah ditemukan di Desa X"). A name no sentence counts it for only
+    says where the counted thing happened ("the clash at the X plant"): the figure of that event need not
+    repeat it."""
+    if not question.scope or not question.head:
+        return question.scope
+    wanted = counted_forms(question.head)
+
+    def counts(sentence: str) -> bool:
+        found = _counted_word(sentence, wanted)
+        return found is not None and (not question.asked or mentions(question.asked, found[2]))
+
+    return frozenset(
+        name for name in question.scope if any(in_scope(s, {name}) and counts(s) for s in sentences)
+    )
+
+
 def counted_figures(
     question: Question, chunks: Sequence[Hit], ignore: frozenset[str] = frozenset()
 ) -> list[SourceFigure]:
