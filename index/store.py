@@ -3,8 +3,9 @@
 Collections: `NAME` holds the chunks (text, embedding, offsets); `NAME_articles` is the catalogue, one
 record per article with its content hash (so an unchanged article is never embedded twice) and its story;
 `NAME_profiles` holds what story grouping compares (`index/stories.py`): each article's mean embedding and
-the names it uses; `NAME_meta` the embedder and the generation stamp (`index/stamps.py`); `NAME_pending` the
-articles whose write has begun and not yet finished; `NAME_removed` a tombstone for each removed article.
+the names it uses; `NAME_names` how many profiles use each name (`index/placement.py`); `NAME_meta` the
+embedder and the generation stamp (`index/stamps.py`); `NAME_pending` the articles whose write has begun
+and not yet finished; `NAME_removed` a tombstone for each removed article.
 
 Each article changes at once for a reader, even if the process is killed midway. Its new chunks are added
 under ids that carry the content hash, beside the old ones; the catalogue record is the commit: readers see
@@ -14,7 +15,8 @@ removes the chunks of whichever version the catalogue does not hold.
 
 Every write is numbered: the catalogue records it commits and the tombstones of the articles it removes carry
 its `sequence`, stamped once it is committed, so a reader learns which articles changed since the write it
-last saw (`changes`) and reads only their chunks (`chunks_of`), not the whole store.
+last saw (`changes`) and reads only their chunks (`chunks_of`), not the whole store. A writer, too, reads
+only what it writes: the catalogue records of those articles, and the stored profiles near the new ones.
 """
 
 from __future__ import annotations
