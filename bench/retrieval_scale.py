@@ -12,8 +12,8 @@ is its own story. Stores are cached under `.kabar/bench/scale/`.
 
 Each size is measured in a fresh process that loads the e5 model, opens the store and builds BM25 (as a
 bot process does), then times FacQA questions; its resident memory is read at the end. Then, with that
-reader still open, another process ingests `--add` new articles (varied copies, embedded for real, each
-given its own story as the built ones have, so story placement is not part of the time) and removes them
+reader still open, another process ingests `--add` new articles (varied copies, embedded for real, with
+no story given, so the store places each among the stored stories as `kabar ingest` does) and removes them
 again; after each, the reader's catch-up and its first query are timed. Prints the figures,
 writes `.kabar/bench/retrieval_scale.json` and plots `docs/retrieval_scale.png` (needs matplotlib).
 """
@@ -21,7 +21,6 @@ writes `.kabar/bench/retrieval_scale.json` and plots `docs/retrieval_scale.png` 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import random
@@ -128,15 +127,39 @@ def write(store_path: Path, action: str, count: int) -> dict[str, Any]:
     embedder = E5Embedding()
     rng = random.Random(count)
     originals = load_paths([FACQA / "articles.jsonl"]).articles[:count]
-    articles = [dataclasses.replace(a, story=a.id) for a in (variant(o, ADDED_COPY, rng) for o in originals)]
+    articles = [variant(original, ADDED_COPY, rng) for original in originals]
     store = Store.open(embedder, path=store_path)
+    spent = {"embedding_s": 0.0, "writing_s": 0.0}
+    timed(E5Embedding, "embed_passages", spent, "embedding_s")
+    timed(Store, "_write", spent, "writing_s")
     started = time.perf_counter()
     if action == "add":
         report = store.ingest(articles)
         done, chunks = len(report.added), report.chunks_written
     else:
         done, chunks = len(store.remove([a.id for a in articles])), 0
-    return {"articles": done, "chunks": chunks, "writer_s": round(time.perf_counter() - started, 2)}
+    total = time.perf_counter() - started
+    split = {"reading_and_placing_s": total - sum(spent.values()), **spent} if action == "add" else {}
+    return {
+        "articles": done,
+        "chunks": chunks,
+        "writer_s": round(total, 2),
+        **{key: round(value, 2) for key, value in split.items()},
+    }
+
+
+def timed(owner: type, name: str, spent: dict[str, float], key: str) -> None:
+    """Add the time each call of `owner.name` takes to `spent[key]`."""
+    original = getattr(owner, name)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - started
+
+    setattr(owner, name, run)
 
 
 def catch_up(retriever: HybridRetriever, store_path: Path, question: str, count: int) -> dict[str, Any]:
@@ -270,9 +293,15 @@ def main() -> None:
         )
         for action, done in result.get("writes", {}).items():
             chunks = f" ({done['chunks']} chunks)" if action == "add" else ""
+            split = (
+                f" (reading and placing {done['reading_and_placing_s']} s, embedding "
+                f"{done['embedding_s']} s, writing {done['writing_s']} s)"
+                if "embedding_s" in done
+                else ""
+            )
             print(
                 f"{'':>7} {action} {done['articles']} articles{chunks} in another process: "
-                f"{done['writer_s']} s; this reader caught up in {done['reader_catch_up_s']} s "
+                f"{done['writer_s']} s{split}; this reader caught up in {done['reader_catch_up_s']} s "
                 f"and answered its first query {done['first_query_s']} s after it began"
             )
     path = write_result("retrieval_scale", {"questions": len(questions), "noise": NOISE, "sizes": results})

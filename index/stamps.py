@@ -9,6 +9,8 @@
   sequence it last saw instead of reading the whole store again. Writers of a local store take turns (the
   write lock); on a chroma server there is no lock, so run one writer at a time there: two at once could
   take the same number, and a reader could then miss the later one's articles until they change again.
+- `names`: how many story profiles the name counts (`index/placement.py`) were last made for; -1 while a
+  write changes them, so that counts a killed write left half done never pass as right.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, NamedTuple
 
 EMBEDDER = "embedder"
 GENERATION = "generation"
+NAMES = "names"
 
 
 class Generation(NamedTuple):
@@ -56,3 +59,11 @@ class Stamps:
 
     def record_embedder(self, identity: dict[str, Any]) -> None:
         self._write(EMBEDDER, identity)
+
+    def names_counted(self) -> int | None:
+        """How many profiles the name counts stand for; None if unknown or being changed."""
+        counted = int((self._read(NAMES) or {}).get("profiles", -1))
+        return counted if counted >= 0 else None
+
+    def record_names_counted(self, profiles: int | None) -> None:
+        self._write(NAMES, {"profiles": -1 if profiles is None else profiles})

@@ -3,8 +3,9 @@
 Collections: `NAME` holds the chunks (text, embedding, offsets); `NAME_articles` is the catalogue, one
 record per article with its content hash (so an unchanged article is never embedded twice) and its story;
 `NAME_profiles` holds what story grouping compares (`index/stories.py`): each article's mean embedding and
-the names it uses; `NAME_meta` the embedder and the generation stamp (`index/stamps.py`); `NAME_pending` the
-articles whose write has begun and not yet finished; `NAME_removed` a tombstone for each removed article.
+the names it uses; `NAME_names` how many profiles use each name (`index/placement.py`); `NAME_meta` the
+embedder and the generation stamp (`index/stamps.py`); `NAME_pending` the articles whose write has begun
+and not yet finished; `NAME_removed` a tombstone for each removed article.
 
 Each article changes at once for a reader, even if the process is killed midway. Its new chunks are added
 under ids that carry the content hash, beside the old ones; the catalogue record is the commit: readers see
@@ -14,7 +15,8 @@ removes the chunks of whichever version the catalogue does not hold.
 
 Every write is numbered: the catalogue records it commits and the tombstones of the articles it removes carry
 its `sequence`, stamped once it is committed, so a reader learns which articles changed since the write it
-last saw (`changes`) and reads only their chunks (`chunks_of`), not the whole store.
+last saw (`changes`) and reads only their chunks (`chunks_of`), not the whole store. A writer, too, reads
+only what it writes: the catalogue records of those articles, and the stored profiles near the new ones.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import json
 import math
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -49,8 +52,9 @@ from index.articles import Article
 from index.chunking import CHUNKING_VERSION, Chunk, chunk_article
 from index.embedding import Embedder, EmbeddingError
 from index.locking import LockTimeout, WriteLock
+from index.placement import NameCounts, Placement, profiles_of, stored_profile
 from index.stamps import Stamps
-from index.stories import Profile, StoryIndex, group_order, members_by_story, profile, published_date, slug
+from index.stories import Profile, StoryIndex, group_order, members_by_story, profile, slug
 
 PAGE = 1000  # rows per chroma read; keeps memory flat on large stores
 T = TypeVar("T")
@@ -205,6 +209,7 @@ class Store:
         self._pending = client.get_or_create_collection(f"{self.collection}_pending", embedding_function=None)
         self._removed = client.get_or_create_collection(f"{self.collection}_removed", embedding_function=None)
         self._stamps = Stamps(client, self.collection)
+        self._names = NameCounts(client, self.collection, self._stamps)
         self.vectors = ChromaVectorStore(chroma_collection=self._chunks)
 
     @classmethod
@@ -358,7 +363,7 @@ class Store:
         pending = list(self._pending.get(include=[])["ids"])
         if not pending:
             return
-        known = self._catalogue_records()
+        known = self._records(pending)
         for doc_id in pending:
             committed = known.get(doc_id, {}).get("content_hash")
             got = self._chunks.get(where={"doc_id": doc_id}, include=["metadatas"])
@@ -378,6 +383,16 @@ class Store:
 
     def count(self) -> int:
         return int(self._chunks.count())
+
+    def _records(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The catalogue records of these articles (those stored)."""
+        records: dict[str, dict[str, Any]] = {}
+        for at in range(0, len(doc_ids), PAGE):
+            got = self._catalogue.get(ids=list(doc_ids[at : at + PAGE]), include=["metadatas"])
+            records.update(
+                (doc, dict(meta or {})) for doc, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+            )
+        return records
 
     def _catalogue_records(self) -> dict[str, dict[str, Any]]:
         records: dict[str, dict[str, Any]] = {}
@@ -615,40 +630,38 @@ class Store:
             ],
         )
 
-    def _story_index(self, known: dict[str, dict[str, Any]]) -> StoryIndex:
-        """The stored articles' profiles, by the story each belongs to."""
-        stories = StoryIndex()
+    def _story_index(self, known: dict[str, dict[str, Any]]) -> tuple[StoryIndex, set[str]]:
+        """Every stored profile of an article with a story, by that story; and the ids of every profile."""
+        stories, profiled = StoryIndex(), set()
         total = self._profiles.count()
         for offset in range(0, total, PAGE):
             page = self._profiles.get(include=["embeddings", "metadatas"], limit=PAGE, offset=offset)
             vectors = page["embeddings"] if page["embeddings"] is not None else []
             for doc_id, vector, meta in zip(page["ids"], vectors, page["metadatas"] or [], strict=False):
+                profiled.add(doc_id)
                 story = known.get(doc_id, {}).get("story")
                 if story:
-                    meta = dict(meta or {})
-                    stories.add(
-                        str(story),
-                        Profile(
-                            doc_id,
-                            np.asarray(vector, dtype=np.float32),
-                            frozenset(json.loads(str(meta.get("names", "[]")))),
-                            published_date(str(meta.get("published", ""))),
-                        ),
-                    )
-        return stories
+                    stories.add(str(story), stored_profile(doc_id, vector, meta))
+        return stories, profiled
 
     def _assign_story(
-        self, article: Article, item: Profile, previous: dict[str, Any] | None, stories: StoryIndex
+        self, article: Article, item: Profile, previous: dict[str, Any] | None, placement: Placement
     ) -> str:
         """The metadata's story; else the one the article already had; else the closest, or a new one."""
-        if article.story:
-            story = article.story
-        elif previous and previous.get("story") and not previous.get("story_given"):
-            story = str(previous["story"])  # a changed article stays in its story
-        else:
-            story = stories.place(item) or slug(article.title, stories, article.id)
-        stories.add(story, item)
+        story = self._kept_story(article, previous)
+        if story is None:
+            story = placement.stories.place(item) or slug(article.title, placement.taken, article.id)
+        placement.stories.add(story, item)
         return story
+
+    @staticmethod
+    def _kept_story(article: Article, previous: dict[str, Any] | None) -> str | None:
+        """The story an article has without being placed: its metadata's, or the one it already had."""
+        if article.story:
+            return article.story
+        if previous and previous.get("story") and not previous.get("story_given"):
+            return str(previous["story"])  # a changed article stays in its story
+        return None
 
     def _stored_profile(self, doc_id: str, meta: dict[str, Any]) -> Profile:
         """The profile of an article stored before stories existed, from its stored chunks."""
@@ -656,22 +669,37 @@ class Store:
         vectors = np.asarray(got["embeddings"] if got["embeddings"] is not None else [], dtype=np.float32)
         return profile(doc_id, " ".join(got["documents"] or []), vectors, meta.get("published"))
 
-    def _assign_missing(self, known: dict[str, dict[str, Any]], stories: StoryIndex) -> None:
-        """Give a story to every stored article that has none (stores written before stories existed)."""
-        missing = [(doc_id, meta) for doc_id, meta in known.items() if not meta.get("story")]
-        if not missing:
-            return
+    def _assign_missing(self) -> None:
+        """Give a story and a profile to every stored article that lacks one (stores written before stories
+        existed, or such a write cut short), drop profiles of articles no longer stored, and count names
+        afresh. Reads the whole catalogue and every profile: only while their counts differ."""
+        known = self._catalogue_records()
+        stories, profiled = self._story_index(known)
+        orphans = sorted(profiled - set(known))
+        for at in range(0, len(orphans), PAGE):
+            self._profiles.delete(ids=orphans[at : at + PAGE])
+        missing = [
+            (doc_id, meta)
+            for doc_id, meta in known.items()
+            if not meta.get("story") or doc_id not in profiled
+        ]
         sequence = self._next_sequence()
         for i in group_order([(doc_id, meta.get("published")) for doc_id, meta in missing]):
             doc_id, meta = missing[i]
             item = self._stored_profile(doc_id, meta)
-            story = stories.place(item) or slug(str(meta.get("title", "")), stories, doc_id)
+            story = (
+                str(meta.get("story") or "")
+                or stories.place(item)
+                or slug(str(meta.get("title", "")), stories, doc_id)
+            )
             stories.add(story, item)
+            if story != meta.get("story"):  # the story first: killed before the profile, this runs again
+                meta = {**meta, "story": story, "story_given": False, "sequence": sequence}
+                self._catalogue.update(ids=[doc_id], metadatas=[meta])
             self._write_profiles([item])
-            meta = {**meta, "story": story, "story_given": False, "sequence": sequence}
-            self._catalogue.update(ids=[doc_id], metadatas=[meta])
-            known[doc_id] = meta
-        self._generation = self._stamps.bump(sequence)
+        if missing:
+            self._generation = self._stamps.bump(sequence)
+        self._names.rebuild(self._profiles)
 
     def ingest(
         self,
@@ -692,7 +720,7 @@ class Store:
         self, articles: Sequence[Article], batch_size: int, write_batch: int, progress: Callable[[int], None]
     ) -> IngestReport:
         report = IngestReport()
-        known = self._catalogue_records()
+        known = self._records(list(dict.fromkeys(article.id for article in articles)))
         todo: list[tuple[Article, list[Chunk]]] = []
         for article in articles:
             previous = known.get(article.id)
@@ -709,38 +737,68 @@ class Store:
             except Exception as exc:  # one bad article must not stop the others
                 report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
                 progress(1)
-        if not todo and all(meta.get("story") for meta in known.values()):
-            return report  # nothing to place: the stored profiles need not be read
-        stories = self._story_index(known)
-        self._assign_missing(known, stories)
+        # Every stored article with a story has a profile, and no profile outlives its article: as many
+        # profiles as articles means none lacks either (`_finish_interrupted` dropped those of cut writes).
+        if self._profiles.count() != self._catalogue.count():
+            self._assign_missing()
+            known = self._records(list(known))
+        if not todo:
+            return report
+        if not self._names.valid(self._profiles.count()):
+            self._names.rebuild(self._profiles)
         todo = [todo[i] for i in group_order([(article.id, article.published) for article, _ in todo])]
+        writing = [article.id for article, _ in todo]
+        rewriting = profiles_of(self._profiles, [i for i in writing if i in known])
+        placement = Placement(self._profiles, self._catalogue, self._names, writing, rewriting)
         # While one batch is written, the next is embedded: the embedder runs outside Python's lock.
         with ThreadPoolExecutor(max_workers=1) as writer:
             written: tuple[Future[None], list[_Ready]] | None = None
-            for at in range(0, len(todo), write_batch):
-                embedded = self._embed(todo[at : at + write_batch], batch_size, report, progress)
-                batch = self._place(embedded, known, stories, report, progress)
+            try:
+                for at in range(0, len(todo), write_batch):
+                    embedded = self._embed(todo[at : at + write_batch], batch_size, report, progress)
+                    batch = self._place(embedded, known, placement, report, progress)
+                    if written is not None:
+                        self._written(*written, known, placement, report, progress)
+                    if batch:
+                        placement.begin()
+                    written = (writer.submit(self._write, batch), batch) if batch else None
                 if written is not None:
-                    self._written(*written, known, report, progress)
-                written = (writer.submit(self._write, batch), batch) if batch else None
-            if written is not None:
-                self._written(*written, known, report, progress)
+                    self._written(*written, known, placement, report, progress)
+                    written = None
+            finally:
+                if written is not None:  # stopped while a write went on: its profiles are not known
+                    placement.written([], ok=False)
+                placement.finish()
         return report
 
     def _place(
         self,
         embedded: list[tuple[Article, list[Chunk], np.ndarray]],
         known: dict[str, dict[str, Any]],
-        stories: StoryIndex,
+        placement: Placement,
         report: IngestReport,
         progress: Callable[[int], None],
     ) -> list[_Ready]:
         """These embedded articles, in order, each in its story and with its chunks as nodes."""
-        batch = []
+        profiled = []
         for article, chunks, vectors in embedded:
             try:
-                item = profile(article.id, article.text, vectors, article.published)
-                story = self._assign_story(article, item, known.get(article.id), stories)
+                profiled.append(
+                    (article, chunks, vectors, profile(article.id, article.text, vectors, article.published))
+                )
+            except Exception as exc:
+                report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
+                progress(1)
+        placing = [
+            item
+            for article, _, _, item in profiled
+            if self._kept_story(article, known.get(article.id)) is None
+        ]
+        placement.prepare([item for *_, item in profiled], placing)
+        batch = []
+        for article, chunks, vectors, item in profiled:
+            try:
+                story = self._assign_story(article, item, known.get(article.id), placement)
                 nodes = self._nodes(article, chunks, vectors.tolist())
             except Exception as exc:
                 report.failed.append((article.id, f"{type(exc).__name__}: {exc}"))
@@ -754,6 +812,7 @@ class Store:
         write: Future[None],
         batch: list[_Ready],
         known: dict[str, dict[str, Any]],
+        placement: Placement,
         report: IngestReport,
         progress: Callable[[int], None],
     ) -> None:
@@ -761,6 +820,7 @@ class Store:
         try:
             write.result()
         except Exception as exc:
+            placement.written([], ok=False)
             if _disk_full(exc):  # every later write would fail too (chroma may even hang on it)
                 stored = len(report.added) + len(report.updated)
                 raise StoreError(
@@ -769,6 +829,7 @@ class Store:
                 ) from exc
             report.failed.extend((ready.article.id, f"{type(exc).__name__}: {exc}") for ready in batch)
         else:
+            placement.written([ready.profile for ready in batch], ok=True)
             for ready in batch:
                 (report.updated if ready.article.id in known else report.added).append(ready.article.id)
                 report.chunks_written += len(ready.nodes)
@@ -826,19 +887,35 @@ class Store:
         return done
 
     def remove(self, doc_ids: Iterable[str]) -> list[str]:
-        """Delete these articles and their chunks; returns the ids that were there."""
+        """Delete these articles and their chunks, in one numbered write; returns the ids that were there."""
         with self.writing():
-            known = self._catalogue_records()
-            removed = [doc_id for doc_id in doc_ids if doc_id in known]
-            for doc_id in removed:
-                self._mark_pending([doc_id])
-                sequence = self._next_sequence()
-                self._catalogue.delete(ids=[doc_id])  # the commit: from here on readers no longer see it
-                self._removed.upsert(ids=[doc_id], embeddings=[[1.0]], metadatas=[{"sequence": sequence}])
-                self._generation = self._stamps.bump(sequence)
-                self._chunks.delete(where={"doc_id": doc_id})
-                self._profiles.delete(ids=[doc_id])
-                self._pending.delete(ids=[doc_id])
+            asked = list(dict.fromkeys(doc_ids))
+            known = self._records(asked)
+            removed = [doc_id for doc_id in asked if doc_id in known]
+            if not removed:
+                return []
+            profiles = self._profiles.count()
+            counted = self._names.valid(profiles)
+            gone = profiles_of(self._profiles, removed)
+            names = Counter(name for item in gone for name in item.names)
+            self._names.begin()
+            pages = [removed[at : at + PAGE] for at in range(0, len(removed), PAGE)]
+            for page in pages:
+                self._mark_pending(page)
+            sequence = self._next_sequence()
+            for page in pages:  # a tombstone before the commit: a reader told of a change finds it there
+                self._removed.upsert(
+                    ids=page, embeddings=[[1.0]] * len(page), metadatas=[{"sequence": sequence}] * len(page)
+                )
+            for page in pages:
+                self._catalogue.delete(ids=page)  # the commit: from here on readers no longer see them
+            self._generation = self._stamps.bump(sequence)
+            for page in pages:
+                self._chunks.delete(where={"doc_id": {"$in": page}})
+                self._profiles.delete(ids=page)
+                self._pending.delete(ids=page)
+            if counted:
+                self._names.apply({n: -c for n, c in names.items()}, profiles - len(gone))
             return removed
 
     def article_paths(self) -> dict[str, str]:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -79,30 +80,42 @@ def profile(doc_id: str, text: str, vectors: np.ndarray, published: str | None) 
 
 
 class StoryIndex:
-    """The stored articles' profiles by story; `place` decides the story of a new one.
+    """Profiles by story; `place` decides the story of a new one.
 
-    Centroids are kept as rows of one matrix, so that a new article is compared with every stored one by
-    one matrix product; names are compared only for the few rows similar enough for them to matter."""
+    Centroids are kept as rows of one matrix, so that a new article is compared with every row by one
+    matrix product; names are compared only for the few rows similar enough for them to matter. A store
+    holds here only the stored profiles near the articles it places (`add(..., stored=...)`), and gives the
+    names' document frequencies over all of them (`count_stored`), so that rarity weighs as if every
+    stored profile were a row."""
 
     def __init__(self, grouping: Grouping | None = None) -> None:
         self.grouping = grouping or Grouping()
-        self._df: Counter[str] = Counter()
+        self._df: Counter[str] = Counter()  # the names of the rows added uncounted elsewhere
+        self._counted = 0  # how many rows those are
+        self._stored_df: dict[str, int] = {}  # names of the profiles `count_stored` speaks for
+        self._stored_total = 0
         self._idfs: dict[str, float] = {}  # computed since the last `add`
-        self._stories: list[str] = []  # in the order each was first added: the first wins a tie
-        self._rank: dict[str, int] = {}  # story -> its place in `_stories`
-        self._rows: list[tuple[int, Profile]] = []  # (its story's rank, the profile), one per matrix row
+        self._rank: dict[str, tuple[Any, ...]] = {}  # story -> the key of its first member: least wins a tie
+        self._held: set[str] = set()  # doc ids of the rows
+        self._rows: list[tuple[str, Profile]] = []  # (its story, the profile), one per matrix row
         self._centroids = np.zeros((0, 0), dtype=np.float32)  # grown by doubling; rows past len(_rows) unused
 
     def __contains__(self, story: object) -> bool:
         return story in self._rank
 
-    def add(self, story: str, item: Profile) -> None:
-        self._df.update(item.names)
-        self._idfs.clear()  # every name's rarity changes with the count of articles
-        if story not in self._rank:
-            self._rank[story] = len(self._stories)
-            self._stories.append(story)
-        rank = self._rank[story]
+    def holds(self, doc_id: str) -> bool:
+        return doc_id in self._held
+
+    def add(self, story: str, item: Profile, stored: tuple[int, str] | None = None) -> None:
+        """A row for `item` in `story`. `stored`: a stored profile's (write sequence, doc id), which
+        `count_stored` already counts, and which ranks its story before those added without."""
+        if stored is None:
+            self._df.update(item.names)
+            self._counted += 1
+            self._idfs.clear()  # every name's rarity changes with the count of articles
+        key: tuple[Any, ...] = (0, *stored) if stored is not None else (1, len(self._rows))
+        if story not in self._rank or key < self._rank[story]:
+            self._rank[story] = key
         n = len(self._rows)
         if n == len(self._centroids):
             grown = np.zeros((max(64, 2 * n), len(item.centroid)), dtype=np.float32)
@@ -110,13 +123,22 @@ class StoryIndex:
                 grown[:n] = self._centroids
             self._centroids = grown
         self._centroids[n] = item.centroid
-        self._rows.append((rank, item))
+        self._rows.append((story, item))
+        self._held.add(item.doc_id)
+
+    def count_stored(self, total: int, frequencies: Mapping[str, int]) -> None:
+        """`total` profiles besides the rows added uncounted, using these names so many times each (the
+        names not given are taken as used by none; frequencies given before are kept)."""
+        self._stored_total = total
+        self._stored_df.update(frequencies)
+        self._idfs.clear()
 
     def _idf(self, name: str) -> float:
         found = self._idfs.get(name)
         if found is None:
-            total = len(self._rows) + 1
-            found = self._idfs[name] = math.log(1 + total / (1 + self._df.get(name, 0)))
+            total = self._stored_total + self._counted + 1
+            df = self._stored_df.get(name, 0) + self._df.get(name, 0)
+            found = self._idfs[name] = math.log(1 + total / (1 + df))
         return found
 
     def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
@@ -143,18 +165,24 @@ class StoryIndex:
         close, the first stored."""
         if not self._rows:
             return None
-        g = self.grouping
         cosines = self._centroids[: len(self._rows)] @ item.centroid
         # The matrix product may round differently from one dot product: candidates get a margin, and
         # `same_event` decides each of them on its own dot product.
-        floor = min(g.cosine_with_names, g.cosine_alone) - _MARGIN
-        candidates = sorted((self._rows[i] for i in np.flatnonzero(cosines >= floor)), key=lambda r: r[0])
+        candidates = sorted(
+            (self._rows[i] for i in np.flatnonzero(cosines >= placement_floor(self.grouping))),
+            key=lambda row: self._rank[row[0]],
+        )
         best, best_score = None, 0.0
-        for rank, member in candidates:
+        for story, member in candidates:
             score = self.same_event(item, member)
             if score > best_score:
-                best, best_score = rank, score
-        return None if best is None else self._stories[best]
+                best, best_score = story, score
+        return best
+
+
+def placement_floor(grouping: Grouping) -> float:
+    """The cosine below which no stored article can share a story with a new one (less a margin)."""
+    return min(grouping.cosine_with_names, grouping.cosine_alone) - _MARGIN
 
 
 def slug(title: str, taken: Container[str], fallback: str) -> str:

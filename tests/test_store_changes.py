@@ -55,3 +55,18 @@ def test_chunks_of_a_version_replaced_since_it_was_read_are_not_given(store):
     read = store.changes()
     store.ingest([news("flood", "Banjir surut; warga desa Sukamaju kembali ke rumah.")])
     assert sorted(store.chunks_of(read.articles)) == ["gas"]  # never half an article, nor a gone version
+
+
+def test_removing_many_articles_is_one_numbered_write_a_reader_sees_as_removals(tmp_path, store, embedder):
+    articles = [
+        news(f"a{n}", f"Laporan {n}: banjir merendam {n * 10} rumah di desa Sukamaju.") for n in range(6)
+    ]
+    store.ingest(articles)
+    reader = Store.open(embedder, path=tmp_path / "store")
+    seen = reader.changes().sequence
+    assert store.remove(["a1", "a2", "a3", "a4", "never-stored"]) == ["a1", "a2", "a3", "a4"]
+    later = reader.changes(seen)
+    assert later.sequence == seen + 1  # one write, not one per article
+    assert later.articles == {"a1": None, "a2": None, "a3": None, "a4": None}
+    assert [s.id for s in reader.sources()] == ["a0", "a5"]
+    assert {meta["doc_id"] for _, _, meta in reader.chunks()} == {"a0", "a5"}

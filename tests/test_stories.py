@@ -4,18 +4,20 @@ mixes two events."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chromadb.api.models.Collection import Collection
 
 from index.articles import Article
 from index.embedding import E5Embedding
 from index.retrieval import HybridRetriever
 from index.store import Store
-from index.stories import Profile, StoryIndex, names_in
+from index.stories import Profile, StoryIndex, group_order, members_by_story, names_in
 
 FLOOD_ID = Article(
     id="flood-id",
@@ -438,3 +440,107 @@ def test_placement_by_matrix_groups_as_comparing_every_pair_did() -> None:
     sizes = sorted(Counter(story for story, _ in placed).values())
     # The corpus exercises every branch: stories joined, stories founded, joins that needed names.
     assert sizes[-1] >= 5 and sizes.count(1) >= 10 and decided_by_names >= 5
+
+
+class _Reads:
+    """Observes chroma reads: how many records each collection handed out by `get`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.records: Counter[str] = Counter()
+        original = Collection.get
+
+        def counted(collection: Collection, *args: object, **kwargs: object):
+            got = original(collection, *args, **kwargs)
+            self.records[collection.name] += len(got["ids"])
+            return got
+
+        monkeypatch.setattr(Collection, "get", counted)
+
+
+def _as_articles(reports: list[Profile]) -> list[Article]:
+    return [
+        Article(
+            id=item.doc_id,
+            title=f"Laporan {item.doc_id}",
+            text=f"Laporan nomor {item.doc_id} tentang kejadian hari ini.",
+            published=item.published.isoformat() if item.published else None,
+        )
+        for item in reports
+    ]
+
+
+def test_stories_placed_through_the_store_batch_by_batch_are_those_of_one_index_holding_every_article(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = _reports(np.random.default_rng(11), events=12, per_event=15)
+    by_id = {item.doc_id: item for item in reports}
+    # The store embeds each article's text, but groups it by the profile made for it here.
+    monkeypatch.setattr("index.store.profile", lambda doc_id, *_: by_id[doc_id])
+    index, expected = StoryIndex(), {}
+    runs = (reports[:50], reports[50:120], reports[120:])
+    for run in runs:
+        articles = _as_articles(run)
+        store.ingest(articles, write_batch=16)  # several writes a run, each placed while one is written
+        for i in group_order([(a.id, a.published) for a in articles]):
+            item = run[i]
+            expected[item.doc_id] = index.place(item) or item.doc_id
+            index.add(expected[item.doc_id], item)
+
+    grouped = {frozenset(members) for members in members_by_story(story_of(store)).values()}
+    assert grouped == {frozenset(members) for members in members_by_story(expected).values()}
+    sizes = sorted(len(members) for members in grouped)
+    assert sizes[-1] >= 5 and sizes.count(1) >= 10  # stories joined across runs, and founded
+
+
+def test_adding_articles_reads_the_catalogue_records_and_profiles_near_them_not_the_whole_store(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = _reports(np.random.default_rng(5), events=20, per_event=10)
+    by_id = {item.doc_id: item for item in reports}
+    monkeypatch.setattr("index.store.profile", lambda doc_id, *_: by_id[doc_id])
+    store.ingest(_as_articles(reports[:195]))
+    reads = _Reads(monkeypatch)
+    report = store.ingest(_as_articles(reports[195:]))
+    assert len(report.added) == 5
+    # Near each new article: the reports of its own event, a few dozen at most of the 195 stored.
+    assert reads.records["articles_profiles"] < 100
+    assert reads.records["articles_articles"] < 100
+
+
+def name_counts(store: Store) -> dict[str, int]:
+    """name -> the count the store keeps of it."""
+    got = store._names._counts.get(include=["metadatas"])
+    return {name: int(meta["count"]) for name, meta in zip(got["ids"], got["metadatas"], strict=True)}
+
+
+def names_of_profiles(store: Store) -> dict[str, int]:
+    """name -> how many stored profiles use it, counted from every profile."""
+    metadatas = store._profiles.get(include=["metadatas"])["metadatas"]
+    return dict(Counter(name for meta in metadatas for name in json.loads(meta["names"])))
+
+
+def test_name_counts_follow_updates_and_removals_and_heal_after_a_mismatch(store: Store) -> None:
+    store.ingest([FLOOD_ID, FLOOD_EN, ELECTION])
+    assert name_counts(store) == names_of_profiles(store) and name_counts(store)["lubis"] == 2
+    renamed = dataclasses.replace(FLOOD_EN, text=FLOOD_EN.text.replace("Hendra Lubis", "Dewi Anggraini"))
+    store.ingest([renamed])
+    assert name_counts(store) == names_of_profiles(store)
+    assert name_counts(store)["lubis"] == 1 and name_counts(store)["anggraini"] == 1
+    store.remove(["election", "flood-id"])
+    assert name_counts(store) == names_of_profiles(store) and "lubis" not in name_counts(store)
+
+    # Counts a write left half changed (killed between its profiles and its counts): made again.
+    store._names.begin()
+    store._names._counts.delete(ids=["anggraini"])
+    store.ingest([ELECTION])
+    assert name_counts(store) == names_of_profiles(store) and name_counts(store)["anggraini"] == 1
+
+
+def test_a_new_story_never_takes_the_id_of_a_stored_story_it_is_not_near(store: Store) -> None:
+    # A story named in metadata as the flood's title would name it, over an unrelated article.
+    store.ingest([dataclasses.replace(ELECTION, story="banjir-bandang-landa-kabupaten-sekar")])
+    store.ingest([FLOOD_ID])
+    assert story_of(store) == {
+        "election": "banjir-bandang-landa-kabupaten-sekar",
+        "flood-id": "banjir-bandang-landa-kabupaten-sekar-2",
+    }
