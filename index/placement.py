@@ -129,12 +129,12 @@ class Placement:
         self._catalogue = catalogue
         self._names = names
         self._writing = set(writing)
-        self._stored = profiles.count() - len(rewriting)
+        self._profiles_after = profiles.count()  # grows with each new article's profile written
+        self._stored = self._profiles_after - len(rewriting)
         self._left_out: Counter[str] = Counter(n for item in rewriting for n in item.names)
         self._rewritten = {item.doc_id: item for item in rewriting}
         self._counted: set[str] = set()
         self._delta: Counter[str] = Counter()
-        self._profiles_after = profiles.count()
         self._begun = self._broken = False
         self.taken = _Taken(self.stories, catalogue)
 

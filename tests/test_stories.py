@@ -469,13 +469,17 @@ def _as_articles(reports: list[Profile]) -> list[Article]:
     ]
 
 
+def _profiled(monkeypatch: pytest.MonkeyPatch, reports: list[Profile]) -> list[Profile]:
+    """`reports`, made the profiles the store groups their articles by (it still embeds their text)."""
+    by_id = {item.doc_id: item for item in reports}
+    monkeypatch.setattr("index.store.profile", lambda doc_id, *_: by_id[doc_id])
+    return reports
+
+
 def test_stories_placed_through_the_store_batch_by_batch_are_those_of_one_index_holding_every_article(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reports = _reports(np.random.default_rng(11), events=12, per_event=15)
-    by_id = {item.doc_id: item for item in reports}
-    # The store embeds each article's text, but groups it by the profile made for it here.
-    monkeypatch.setattr("index.store.profile", lambda doc_id, *_: by_id[doc_id])
+    reports = _profiled(monkeypatch, _reports(np.random.default_rng(11), events=12, per_event=15))
     index, expected = StoryIndex(), {}
     runs = (reports[:50], reports[50:120], reports[120:])
     for run in runs:
@@ -495,9 +499,7 @@ def test_stories_placed_through_the_store_batch_by_batch_are_those_of_one_index_
 def test_adding_articles_reads_the_catalogue_records_and_profiles_near_them_not_the_whole_store(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reports = _reports(np.random.default_rng(5), events=20, per_event=10)
-    by_id = {item.doc_id: item for item in reports}
-    monkeypatch.setattr("index.store.profile", lambda doc_id, *_: by_id[doc_id])
+    reports = _profiled(monkeypatch, _reports(np.random.default_rng(5), events=20, per_event=10))
     store.ingest(_as_articles(reports[:195]))
     reads = _Reads(monkeypatch)
     report = store.ingest(_as_articles(reports[195:]))
