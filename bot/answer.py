@@ -42,12 +42,12 @@ from bot.figures.sources import (
 )
 from bot.figures.speakers import Speaker, speakers
 from bot.generation.base import Backend, GenerationError
-from bot.language import LanguageDetector, strip_quotes
 from bot.lexicon import words
 from bot.prompts import template
 from bot.question import Question
 from bot.render.layout import QUOTE_LEAD
 from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
+from index.language import LanguageDetector, strip_quotes
 from index.retrieval import HybridRetriever
 from index.store import Hit
 from index.vocabulary import forms, word_forms

@@ -9,10 +9,10 @@ import numpy as np
 
 from bot.bound import names, unbound
 from bot.grounding import named
-from bot.language import strip_quotes
 from bot.lexicon import alternatives
 from bot.schema import Citation, Evidence
 from index.chunking import split_sentences
+from index.language import strip_quotes
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # e5 cosine above which two articles' sentences say the same thing: paraphrases across the seed articles

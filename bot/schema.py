@@ -5,11 +5,9 @@ Keep field names stable: evaluation records and other tools read them.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-Language = Literal["id", "en"]
+from index.language import Language
 
 
 class Evidence(BaseModel):

@@ -21,6 +21,8 @@ from typing import BinaryIO
 
 import yaml
 
+from index.language import article_language
+
 SUFFIXES = (".txt", ".md", ".jsonl")
 MAX_ARTICLE_BYTES = 1_000_000  # a long news article is 50 KB; far larger is a wrong file, slow to embed
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -35,9 +37,13 @@ class Article:
     source: str | None = None
     url: str | None = None
     published: str | None = None
-    language: str = "id"
+    language: str = ""  # as its metadata gives it; "" (not given): read from the text
     path: str | None = None
     story: str | None = None  # the event it reports, when its metadata names one; else grouping decides
+
+    def __post_init__(self) -> None:
+        if not self.language:  # an English article without metadata is not Indonesian
+            object.__setattr__(self, "language", article_language(self.text))
 
     @property
     def content_hash(self) -> str:
@@ -151,7 +157,7 @@ def _make(article_id: str, text: str, meta: dict[str, str], path: Path) -> Artic
         source=meta.get("source") or None,
         url=meta.get("url") or None,
         published=meta.get("published") or None,
-        language=meta.get("language") or "id",
+        language=meta.get("language") or "",
         story=meta.get("story") or None,
         path=str(path.resolve()),  # absolute: `--prune` checks it later, maybe from another folder
     )

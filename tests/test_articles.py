@@ -118,9 +118,22 @@ def test_jsonl_holds_one_article_a_line_with_optional_fields(make_files):
         "Second text.",
         "Second text.",
         None,
-        "id",
+        "en",  # no language given: read from the text
     )
     assert third.language == "en"
+
+
+def test_an_article_whose_metadata_gives_no_language_is_read_for_it(make_files):
+    make_files(
+        {
+            "news/flood.txt": "The river burst its banks on Monday night and thousands of residents fled.",
+            "news/banjir.txt": "Sungai meluap pada Senin malam dan ribuan warga mengungsi ke tempat aman.",
+            "news/labelled.txt": "The river burst its banks on Monday night.",
+            "news/labelled.meta.yaml": "language: id\n",  # what the metadata says stands
+        }
+    )
+    result = load_paths(["news"])
+    assert {a.id: a.language for a in result.articles} == {"banjir": "id", "flood": "en", "labelled": "id"}
 
 
 def test_jsonl_bad_lines_are_reported_by_line_and_good_lines_still_load(make_files):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import LanguageDetector
+from index.language import LanguageDetector
 
 
 @pytest.fixture(scope="module")

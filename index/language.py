@@ -1,13 +1,15 @@
-"""Which language a text is in: Indonesian or English, the two Kabar answers in."""
+"""Which language a text is in: Indonesian or English, the two Kabar answers in (and reads articles in)."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Literal
 
 from lingua import Language as Lingua
 from lingua import LanguageDetectorBuilder
 
-from bot.schema import Language
+Language = Literal["id", "en"]
 
 _QUOTED = re.compile(r"[“\"«][^”\"»]*[”\"»]")
 # A capitalised word that does not open a sentence: a name ("Sekar", "PT", "Velmora's").
@@ -42,3 +44,17 @@ class LanguageDetector:
         if best.value < self.min_confidence:
             return self.default
         return _CODES[best.language]
+
+
+# Enough of an article to tell its language; lingua's time grows with the text.
+_SAMPLE = 2_000
+
+
+@cache
+def _shared() -> LanguageDetector:
+    return LanguageDetector()
+
+
+def article_language(text: str) -> Language:
+    """The language an article is written in, for one whose metadata does not say."""
+    return _shared().detect(text[:_SAMPLE])
