@@ -47,6 +47,7 @@ from bot.prompts import template
 from bot.question import Question
 from bot.render.layout import QUOTE_LEAD
 from bot.schema import Answer, Citation, Claim, Conflict, Evidence, Language, Timings, Turn
+from bot.shape import gives
 from index.language import LanguageDetector, strip_quotes
 from index.retrieval import HybridRetriever
 from index.store import Hit
@@ -84,6 +85,7 @@ class AnswerOptions:
     max_sentences: int = 5
     min_evidence_score: float = 0.80  # below it the articles are taken not to hold the answer
     asked_boost: float = 0.1  # for a sentence saying what the question asks happened (killed, arrested)
+    shape_boost: float = 0.2  # for a sentence giving the time, place or cause a question asks for
     max_tokens: int = 200
     temperature: float = 0.0
     conflict_rank: int = 3  # a disagreement is reported when one of its sentences ranks this high
@@ -155,7 +157,10 @@ class Answerer:
             self.tokens,
             asks=q.asks,
             max_sentences=self.options.max_sentences,
-            boost=lambda text: self.options.asked_boost * mentions(q.asked, text),
+            boost=lambda text: (
+                self.options.asked_boost * mentions(q.asked, text)
+                + self.options.shape_boost * gives(q.shape, text, q.text)
+            ),
         )
         retrieved = list(dict.fromkeys(hit.doc_id for hit in hits))
         call.lap("evidence_ms")
@@ -223,12 +228,14 @@ class Answerer:
             log.info("model found nothing; a second look at the best %d sentences", self.options.second_look)
             text = self._generate(question, evidence[: self.options.second_look], conflicts, call)
         best = best_figure(figures)
-        # The model found no figure it could support (or there is no model), or says the articles do not
-        # tell while they give disagreeing figures, or while an article gives a figure of something specific
-        # beside the question's other words ("11 anak-anak" among the dead): that figure answers. When the
-        # model says the articles do not tell and none gives such a figure, that stands.
+        # The model found no figure it could support (or there is no model), or answered "how many" with no
+        # figure at all, or says the articles do not tell while they give disagreeing figures, or while an
+        # article gives a figure of something specific beside the question's other words ("11 anak-anak"
+        # among the dead): that figure answers. When the model says the articles do not tell and none
+        # gives such a figure, that stands.
         overlooked = text == "" and best is not None and (bool(conflicts) or _specific(best, question))
-        if (text is None or isinstance(text, _Unstated) or overlooked) and best is not None:
+        figureless = bool(text) and not _states_figure(text or "", question)
+        if (text is None or isinstance(text, _Unstated) or overlooked or figureless) and best is not None:
             n = self._cite(best, evidence)
             resting = f"{best.claim.value_text} {best.claim.counted} [{n}]"
             return self._extractive(language, [e for e in evidence if e.n == n], resting)
@@ -242,7 +249,8 @@ class Answerer:
         language = question.language
         if story is None or language not in self.retriever.story_languages(story):
             return []  # an English question over Indonesian articles shares few words with them anyway
-        absent = self.retriever.absent_words(question.text, story, language, words("question_words"))
+        ignore = words("question_words") | words("coverage_words")
+        absent = self.retriever.absent_words(question.text, story, language, ignore)
         # "Why was the agency head dismissed?" of a story that never says "dismissed" asks about nothing
         # it reports: one such word declines a "why" question.
         needed = 1 if question.why else self.options.absent_words
@@ -278,12 +286,7 @@ class Answerer:
             and (c.doc_id, c.quote) in top
             and grounding.in_scope(c.quote, question.scope)
         ]
-        group = group_of(question.counted)
-        head = question.head
-        if group:  # "How many police officers and soldiers died?" is not answered by dozens of protesters
-            stated = [c for c in stated if group_of(c.counted) == group]
-        elif head:  # nor "Berapa ekor ternak yang mati?" by the people who died
-            stated = [c for c in stated if word_forms(c.counted) & forms(head)]
+        stated = [c for c in stated if _counts_asked(question, c)]
         # The latest report first: a toll counted again later supersedes the earlier count.
         published = _published(evidence)
         stated.sort(key=lambda c: published.get(c.doc_id, ""), reverse=True)
@@ -311,6 +314,9 @@ class Answerer:
     def _conflicts(self, question: Question, evidence: list[Evidence], claims: list[Claim]) -> list[Conflict]:
         """Disagreements about what the question asks (or, if it names nothing, about its best evidence)."""
         found = find_conflicts(claims, similar=self.embedder.embed_passages)
+        if question.head and not generic_head(question.head):
+            # "How many children died?": a dispute over the whole toll is not about what is asked.
+            found = [c for c in found if _counts_asked(question, c.claims[0])]
         if question.asked:
             return [c for c in found if c.claims[0].predicate in question.asked]
         top = self._top(evidence)
@@ -519,6 +525,21 @@ def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evid
         return True  # no evidence says X in any words known here (another language): nothing to check
     sentences = [e.text for e in evidence if e.n in cited]
     return all(any(figure in figures(s) and word_forms(s) & wanted for s in sentences) for figure in stated)
+
+
+def _states_figure(text: str, question: Question) -> bool:
+    """Whether `text` states a figure the question does not: "Berapa ...?" wants one."""
+    return bool(figures(strip_quotes(text)) - figures(question.text))
+
+
+def _counts_asked(question: Question, claim: Claim) -> bool:
+    """Whether `claim` counts whom a "how many" question asks about: its group ("How many police officers
+    and soldiers died?" is not answered by dozens of protesters), or for a group the lexicon does not
+    know, its word ("Berapa ekor ternak yang mati?" is not answered by the people who died)."""
+    group = group_of(question.counted)
+    if group:
+        return group_of(claim.counted) == group
+    return not question.head or bool(word_forms(claim.counted) & forms(question.head))
 
 
 def _specific(figure: SourceFigure, question: Question) -> bool:

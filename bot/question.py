@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import grounding
-from bot.figures.claims import asks_how_many, counted_asked, counted_head, indonesian_words, predicates_in
+from bot.figures.claims import asks_how_many, bridge_words, counted_asked, counted_head, predicates_in
 from bot.lexicon import words
 from bot.schema import Language, Turn
+from bot.shape import Shape, asked_shape
 
 # A question that leans on the one before it ("Dan berapa yang terluka?", "What about them?").
 _FOLLOW_UP = re.compile(
@@ -36,6 +37,7 @@ class Question:
     how_many: bool  # asks for a quantity ("berapa", "how many"), not a date or a name
     who: bool  # asks for a person ("Siapa yang menyebut ...?", "Who said ...?")
     why: bool  # asks why, taking for granted that what it asks about happened
+    shape: Shape | None  # asks for a time, a place or a cause (`bot.shape`)
     counted: str  # for "how many", its words for what is counted: "police officers and soldiers"
     head: str  # the head noun of `counted` ("officers"); "" when it names nothing
     names: tuple[str, ...]  # the capitalised words it asks about
@@ -47,15 +49,17 @@ class Question:
     def parse(cls, text: str, language: Language, history: Sequence[Turn] = ()) -> Question:
         """`text` read once, in `language`, after the conversation's earlier `history`.
 
-        English questions also carry the Indonesian words for what they ask about (killed: tewas) in
-        `focus`, a bridge to Indonesian articles for the BM25 side. A follow-up is retrieved together with
-        the question before it, but its evidence is chosen by what it asks itself.
+        A question also carries the other languages' words for what it asks about (killed: tewas;
+        anak-anak: children) in `focus`, a bridge to the articles in those languages for the BM25 side.
+        A follow-up is retrieved together with the question before it, but its evidence is chosen by what
+        it asks itself.
         """
         text = text.strip()
         asked = predicates_in(text)
-        focus = " ".join([text, *indonesian_words(asked)]) if language == "en" else text
-        query = f"{history[-1].question} {focus}" if history and _FOLLOW_UP.search(text) else focus
         how_many = asks_how_many(text)
+        head = counted_head(text) if how_many else ""
+        focus = " ".join([text, *bridge_words(asked, head, language)])
+        query = f"{history[-1].question} {focus}" if history and _FOLLOW_UP.search(text) else focus
         names = grounding.names(text)
         asks = " ".join(w for w in focus.split() if w.strip("?,.!:;\"'()") not in names) or focus
         said = [w.lower() for w in _WORD.findall(text)]
@@ -69,8 +73,9 @@ class Question:
             how_many=how_many,
             who=bool(said) and bool({said[0], said[-1]} & words("who")),
             why=bool(set(said[:2]) & words("why")),
+            shape=asked_shape(text),
             counted=counted_asked(text) if how_many else "",
-            head=counted_head(text) if how_many else "",
+            head=head,
             names=tuple(names),
             actors=tuple(grounding.actors(text)),
         )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from bot import grounding
 from bot.answer import Answerer
 from bot.figures.sources import narrowing
 from bot.question import Question
 from bot.render.layout import shown_text
+from bot.shape import asked_shape, gives
 from index.articles import Article
 from index.embedding import E5Embedding
 from index.retrieval import HybridRetriever
@@ -138,3 +141,138 @@ def test_a_why_question_about_what_its_story_never_reports_is_declined(
     # Asked how many, one word the story lacks is not enough: stories word a count many ways.
     count = answerer.answer("Berapa penumpang KMP Lunara yang dievakuasi?")
     assert "dievakuasi" not in count.text
+
+
+# A fictional ferry story, reported by one outlet that cites another.
+CITING = Article(
+    id="citing",
+    title="Ferry Lunara: operator says 205 were aboard",
+    published="2025-06-10",
+    story="lunara-en",
+    text="QORVA (Harbor Times) - The operator of the ferry Lunara said 205 people were aboard when it sank "
+    "in the Qorva Strait, the Coast Herald reported on Tuesday.\n"
+    "Rescuers in the Qorva Strait said survivors described a crowded deck.\n"
+    "The search for the missing resumed at dawn on Wednesday.",
+)
+
+
+def test_words_about_the_coverage_do_not_put_a_question_outside_its_story(
+    tmp_path: Path, embedder: E5Embedding
+) -> None:
+    answerer = _extractive(tmp_path, embedder, CITING)
+    cited = answerer.answer(
+        "Which outlet did the Harbor Times cite on the operator's count of people aboard?"
+    )
+    assert cited.answered and "Coast Herald" in cited.citations[0].quote, cited.text
+
+
+def test_what_a_question_asks_for_is_read_from_its_question_words() -> None:
+    shapes = {
+        "Kapan banjir melanda Kabupaten Sorel?": "when",
+        "At what time did the ferry sink?": "when",
+        "Di mana longsor pertama terjadi?": "where",
+        "Dari pelabuhan mana kapal itu berangkat?": "where",
+        "From which port did the ferry leave?": "where",
+        "Apa penyebab kapal itu tenggelam?": "why",
+        "What triggered the strike?": "why",
+        "Mengapa polisi menahan 19 orang?": "why",
+        # naming a cause is not asking for one
+        "Berapa orang luka-luka akibat banjir?": None,
+        "Which company operated the ferry?": None,
+    }
+    assert {question: asked_shape(question) for question in shapes} == shapes
+
+
+def test_a_sentence_gives_a_place_the_question_does_not_already_name() -> None:
+    question = "Di mana longsor pertama terjadi di Kabupaten Sorel?"
+    assert gives("where", "Longsor pertama terjadi di Desa Wirang, Kecamatan Hulu.", question)
+    assert not gives("where", "Banjir dan longsor melanda Kabupaten Sorel.", question)
+    assert not gives("where", "Tim SAR masih bekerja di Kabupaten Sorel.", question)
+    assert gives("when", "Banjir datang sekitar pukul 22.00 WITA.", "Kapan banjir datang?")
+    assert gives("when", "The ferry sank on Sunday night.", "When did the ferry sink?")
+    assert not gives("when", "The ferry carried 2.50 tonnes of rice.", "When did the ferry sink?")
+    assert gives("why", "Mogok dipicu keputusan manajemen membekukan upah.", "Apa yang memicu mogok?")
+
+
+# A fictional flood: every sentence names the regency and the flood; one says where, one when, one why.
+FLOOD = Article(
+    id="flood",
+    title="Banjir Bandang Landa Kabupaten Sorel",
+    published="2025-03-11",
+    story="sorel",
+    text="SOREL, WARTA TIMUR - Banjir bandang dan longsor melanda Kabupaten Sorel dan memutus jalan utama.\n"
+    "Longsor pertama terjadi di Desa Wirang, Kecamatan Hulu, satu jam sebelum air mencapai permukiman.\n"
+    "Banjir bandang datang sekitar pukul 22.00 WITA pada Senin (10/3/2025).\n"
+    "Banjir bandang dipicu hujan deras selama sembilan jam di hulu sungai.\n"
+    "Bupati Kabupaten Sorel meminta warga banjir bandang tetap waspada terhadap longsor susulan.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Di mana longsor pertama terjadi dalam bencana di Kabupaten Sorel?", "Desa Wirang"),
+        ("Kapan banjir bandang melanda Kabupaten Sorel?", "22.00"),
+        ("Apa penyebab banjir bandang di Kabupaten Sorel?", "sembilan jam"),
+    ],
+)
+def test_the_best_evidence_gives_the_time_place_or_cause_asked_for(
+    tmp_path: Path, embedder: E5Embedding, question: str, answer: str
+) -> None:
+    answered = _extractive(tmp_path, embedder, FLOOD).answer(question)
+    assert answered.answered and answer in answered.citations[0].quote, answered.text
+
+
+# Two reports of one fictional flood that disagree on the toll; one says how many of the dead were children.
+TOLLS = [
+    Article(
+        id="toll-a",
+        title="Banjir Sorel: 26 Tewas",
+        published="2025-03-12",
+        story="sorel-toll",
+        text="SOREL - Sebanyak 26 orang tewas akibat banjir bandang di Kabupaten Sorel, tujuh di antaranya "
+        "anak-anak.\nTim SAR masih mencari korban hilang di Kabupaten Sorel.",
+    ),
+    Article(
+        id="toll-b",
+        title="Korban Banjir Sorel",
+        published="2025-03-12",
+        story="sorel-toll",
+        text="SOREL - Polisi menyebut 14 orang tewas akibat banjir bandang di Kabupaten Sorel.\n"
+        "Ribuan warga Kabupaten Sorel mengungsi ke sekolah dan masjid.",
+    ),
+]
+
+
+def test_a_dispute_over_the_whole_toll_is_not_reported_under_a_question_about_a_part_of_it(
+    tmp_path: Path, embedder: E5Embedding
+) -> None:
+    answerer = _extractive(tmp_path, embedder, *TOLLS)
+    toll = answerer.answer("Berapa orang yang tewas akibat banjir bandang di Kabupaten Sorel?")
+    assert len(toll.conflicts) == 1, toll.text
+    children = answerer.answer("Berapa anak-anak yang tewas akibat banjir bandang di Kabupaten Sorel?")
+    assert children.conflicts == [], children.conflicts
+
+
+MANIFEST = Article(
+    id="manifest",
+    title="KMP Lunara Tenggelam",
+    published="2025-06-09",
+    story="lunara-manifest",
+    text="QORVA - Syahbandar menyebut manifes KMP Lunara mencatat 187 penumpang dan 14 awak kapal.\n"
+    "Sejumlah warga mengaku kerabatnya naik KMP Lunara tanpa tercatat di manifes.\n"
+    "Tim SAR masih mencari korban di Selat Qorva.",
+)
+
+
+def test_a_how_many_reply_that_gives_no_figure_is_answered_with_the_articles_figure(
+    tmp_path: Path, embedder: E5Embedding
+) -> None:
+    store = Store.open(embedder, path=tmp_path / "store")
+    store.ingest([MANIFEST])
+    # A small model sometimes lifts a sentence about the question's words that counts nothing.
+    model = ScriptedModel("Sejumlah warga naik KMP Lunara tanpa tercatat di manifes [1].")
+    answer = Answerer(HybridRetriever(store), model).answer(
+        "Berapa penumpang yang tercatat di manifes KMP Lunara?"
+    )
+    assert answer.answered and "187" in answer.text, answer.text

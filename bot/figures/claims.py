@@ -43,10 +43,19 @@ def mentions(predicates: Collection[str], text: str) -> bool:
     )
 
 
-def indonesian_words(predicates: set[str]) -> list[str]:
-    """How Indonesian articles say these predicates: a bilingual bridge for English questions."""
-    said = lexicon("id").get("predicates", {})
-    return [said[p]["word"] for p in sorted(predicates) if "word" in said.get(p, {})]
+def bridge_words(predicates: Collection[str], head: str, language: str) -> list[str]:
+    """How articles in the other languages say what a question in `language` asks about: the words of its
+    predicates ("ditangkap": arrested) and of the group it counts ("anak-anak": children). A bilingual
+    bridge for the word-matching side of retrieval, which finds no English article for an Indonesian
+    question otherwise, nor the reverse."""
+    group = group_of(head) if head else None
+    found = []
+    for other in (lang for lang in languages() if lang != language):
+        said = lexicon(other)
+        found += [said.get(f"predicates.{p}.word") for p in sorted(predicates)]
+        if group and group != "people":  # "orang", "people": every article counts them
+            found.append(said.get(f"groups.{group}.label"))
+    return [str(word) for word in found if word]
 
 
 def predicate_word(predicate: str, language: str) -> str:

@@ -44,7 +44,7 @@ _REVISED = re.compile(
 )
 
 
-def _dates(sentence: str) -> tuple[set[int], set[tuple[int, int]]]:
+def dates_in(sentence: str) -> tuple[set[int], set[tuple[int, int]]]:
     """Weekdays and (day, month) dates a sentence mentions: figures from different days are not compared."""
     found = re.findall(r"[^\W\d_]+", sentence)
     days = {_WEEKDAYS[w.lower()] for w in found if w.lower() in _WEEKDAYS and w not in _CAPITALISED_ONLY}
@@ -71,7 +71,7 @@ def comparable(a: Claim, b: Claim) -> bool:
     """Two figures that should agree if both reports are right: other articles, same day, not an update."""
     if a.doc_id == b.doc_id:
         return False
-    (days_a, dates_a), (days_b, dates_b) = _dates(a.quote), _dates(b.quote)
+    (days_a, dates_a), (days_b, dates_b) = dates_in(a.quote), dates_in(b.quote)
     if (days_a and days_b and not days_a & days_b) or (dates_a and dates_b and not dates_a & dates_b):
         return False
     for new, old in ((a, b), (b, a)):
