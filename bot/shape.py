@@ -1,8 +1,8 @@
 """What kind of answer a question asks for (a time, a place, a cause), and which sentences give one.
 
-Within one story, the sentences that share most words with a question are often its leads: "LEMBAH
-TIRTA - Banjir bandang melanda ..." names the story as the question does, while the sentence answering
-"Di mana longsor pertama terjadi?" is the one saying "di Desa X". Reading what the question asks for, and
+Within one story, the sentences that share most words with a question are often its leads: "SOREL -
+Banjir bandang melanda Kabupaten Sorel ..." names the story as the question does, while the sentence
+answering "Di mana longsor pertama terjadi?" is the one saying "di Desa Wirang". Reading what the question asks for, and
 favouring sentences of that shape, finds the answer without knowing any story's words. The words are
 per-language data (bot/lexicon/LANGUAGE.yaml: `asks_when`, `asks_where`, `which`, `places`, `causes`,
 `clock`).
@@ -24,7 +24,7 @@ _WHICH = re.compile(rf"\b{alternatives('which')}\b", re.IGNORECASE)
 _PLACE_FIRST = re.compile(rf"\s*{alternatives('places')}\b", re.IGNORECASE)
 _CAUSE = re.compile(rf"\b{alternatives('causes')}\b", re.IGNORECASE)
 _WHY = words("why")
-# A place: a preposition of place, then a capitalised word within two words ("di Desa Rantebuni").
+# A place: a preposition of place, then a capitalised word within two words ("di Desa Wirang").
 _PLACE = re.compile(rf"\b{alternatives('places')}\s+(?:[^\W\d_]+\s+)?(?P<name>[A-Z][\w-]+)")
 # A clock time: "22.00", "9:40", with a word that says it is one ("pukul 22.00", "9:40 pm").
 _TIME = re.compile(r"\b\d{1,2}[.:]\d{2}\b")
