@@ -10,6 +10,7 @@ import pytest
 from bot import grounding
 from bot.answer import Answerer
 from bot.figures.sources import narrowing
+from bot.generation.base import Backend
 from bot.question import Question
 from bot.render.layout import shown_text
 from bot.shape import asked_shape, gives
@@ -20,11 +21,13 @@ from index.store import Store
 from tests.test_answer import ScriptedModel
 
 
-def _extractive(tmp_path: Path, embedder: E5Embedding, *articles: Article) -> Answerer:
-    """An extractive answerer over a fresh store of `articles`."""
+def _extractive(
+    tmp_path: Path, embedder: E5Embedding, *articles: Article, backend: Backend | None = None
+) -> Answerer:
+    """An answerer over a fresh store of `articles`, extractive unless given a `backend`."""
     store = Store.open(embedder, path=tmp_path / "store")
     store.ingest(list(articles))
-    return Answerer(HybridRetriever(store), None)
+    return Answerer(HybridRetriever(store), backend)
 
 
 # Every sentence names the ferry and the strait (a fictional story); one says who operated the ferry.
@@ -268,11 +271,8 @@ MANIFEST = Article(
 def test_a_how_many_reply_that_gives_no_figure_is_answered_with_the_articles_figure(
     tmp_path: Path, embedder: E5Embedding
 ) -> None:
-    store = Store.open(embedder, path=tmp_path / "store")
-    store.ingest([MANIFEST])
     # A small model sometimes lifts a sentence about the question's words that counts nothing.
     model = ScriptedModel("Sejumlah warga naik KMP Lunara tanpa tercatat di manifes [1].")
-    answer = Answerer(HybridRetriever(store), model).answer(
-        "Berapa penumpang yang tercatat di manifes KMP Lunara?"
-    )
+    answerer = _extractive(tmp_path, embedder, MANIFEST, backend=model)
+    answer = answerer.answer("Berapa penumpang yang tercatat di manifes KMP Lunara?")
     assert answer.answered and "187" in answer.text, answer.text
