@@ -234,7 +234,7 @@ class Answerer:
         # among the dead): that figure answers. When the model says the articles do not tell and none
         # gives such a figure, that stands.
         overlooked = text == "" and best is not None and (bool(conflicts) or _specific(best, question))
-        figureless = bool(text) and not _states_figure(text or "", question)
+        figureless = text is not None and text != "" and not _states_figure(text, question)
         if (text is None or isinstance(text, _Unstated) or overlooked or figureless) and best is not None:
             n = self._cite(best, evidence)
             resting = f"{best.claim.value_text} {best.claim.counted} [{n}]"

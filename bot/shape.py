@@ -2,10 +2,10 @@
 
 Within one story, the sentences that share most words with a question are often its leads: "SOREL -
 Banjir bandang melanda Kabupaten Sorel ..." names the story as the question does, while the sentence
-answering "Di mana longsor pertama terjadi?" is the one saying "di Desa Wirang". Reading what the question asks for, and
-favouring sentences of that shape, finds the answer without knowing any story's words. The words are
-per-language data (bot/lexicon/LANGUAGE.yaml: `asks_when`, `asks_where`, `which`, `places`, `causes`,
-`clock`).
+answering "Di mana longsor pertama terjadi?" is the one saying "di Desa Wirang". Reading what the
+question asks for, and favouring sentences of that shape, finds the answer without knowing any story's
+words. The words are per-language data (bot/lexicon/LANGUAGE.yaml: `asks_when`, `asks_where`, `which`,
+`places`, `causes`, `clock`).
 """
 
 from __future__ import annotations
