@@ -58,8 +58,11 @@ class Question:
         asked = predicates_in(text)
         how_many = asks_how_many(text)
         head = counted_head(text) if how_many else ""
-        focus = " ".join([text, *bridge_words(asked, head, language)])
-        query = f"{history[-1].question} {focus}" if history and _FOLLOW_UP.search(text) else focus
+        bridged = " ".join([text, *bridge_words(asked, head, language)])
+        # Evidence sentences are scored against the Indonesian bridge only (their candidates are mostly
+        # Indonesian); retrieval uses the bridge both ways.
+        focus = bridged if language == "en" else text
+        query = f"{history[-1].question} {bridged}" if history and _FOLLOW_UP.search(text) else bridged
         names = grounding.names(text)
         asks = " ".join(w for w in focus.split() if w.strip("?,.!:;\"'()") not in names) or focus
         said = [w.lower() for w in _WORD.findall(text)]

@@ -30,6 +30,7 @@ _PLACE = re.compile(rf"\b{alternatives('places')}\s+(?:[^\W\d_]+\s+)?(?P<name>[A
 _TIME = re.compile(r"\b\d{1,2}[.:]\d{2}\b")
 _CLOCK = re.compile(rf"(?<!\w){alternatives('clock')}(?!\w)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")  # a year is a time too: "stepped down in 2019"
 
 
 def asked_shape(question: str) -> Shape | None:
@@ -51,7 +52,9 @@ def gives(shape: Shape | None, sentence: str, question: str) -> bool:
     question does not name; a cause."""
     if shape == "when":
         days, dates = dates_in(sentence)
-        return bool(days or dates) or bool(_TIME.search(sentence) and _CLOCK.search(sentence))
+        if days or dates or _YEAR.search(sentence):
+            return True
+        return bool(_TIME.search(sentence) and _CLOCK.search(sentence))
     if shape == "where":
         named = {w.lower() for w in _WORD.findall(question)}
         return any(m["name"].lower() not in named for m in _PLACE.finditer(sentence))

@@ -193,6 +193,7 @@ def test_a_sentence_gives_a_place_the_question_does_not_already_name() -> None:
     assert not gives("where", "Tim SAR masih bekerja di Kabupaten Sorel.", question)
     assert gives("when", "Banjir datang sekitar pukul 22.00 WITA.", "Kapan banjir datang?")
     assert gives("when", "The ferry sank on Sunday night.", "When did the ferry sink?")
+    assert gives("when", "The ferry was built in 1998 in a local yard.", "When was the ferry built?")
     assert not gives("when", "The ferry carried 2.50 tonnes of rice.", "When did the ferry sink?")
     assert gives("why", "Mogok dipicu keputusan manajemen membekukan upah.", "Apa yang memicu mogok?")
 

@@ -17,10 +17,10 @@ def test_the_focus_bridges_to_the_other_languages_words_for_the_event_and_what_i
     q = Question.parse("How many people were arrested?", "en")
     assert q.query == q.focus and q.focus.startswith(q.text) and len(q.focus) > len(q.text)
     children = Question.parse("Berapa anak-anak yang tewas?", "id")
-    assert children.focus.startswith(children.text)
-    assert {"killed", "children"} <= set(children.focus.split())
+    assert children.query.startswith(children.text) and children.focus == children.text
+    assert {"killed", "children"} <= set(children.query.split())
     # Everyone counts people: a word for them bridges nothing.
-    assert Question.parse("Berapa orang yang hadir?", "id").focus == "Berapa orang yang hadir?"
+    assert Question.parse("Berapa orang yang hadir?", "id").query == "Berapa orang yang hadir?"
 
 
 def test_a_question_for_a_name_or_a_date_counts_nothing() -> None:
@@ -33,6 +33,6 @@ def test_follow_up_is_retrieved_with_the_question_before_it_but_focused_on_itsel
     history = [Turn(question="Berapa orang yang tewas di Velmora?", answer="12 orang [1].")]
     follow = Question.parse("Dan berapa yang terluka?", "id", history)
     assert follow.query.startswith("Berapa orang yang tewas di Velmora?")
-    assert follow.focus.startswith("Dan berapa yang terluka?") and "Velmora" not in follow.focus
+    assert follow.focus == "Dan berapa yang terluka?"
     fresh = Question.parse("Siapa gubernur Velmora?", "id", history)
     assert fresh.query == fresh.text
