@@ -234,7 +234,7 @@ class Answerer:
         # among the dead): that figure answers. When the model says the articles do not tell and none
         # gives such a figure, that stands.
         overlooked = text == "" and best is not None and (bool(conflicts) or _specific(best, question))
-        figureless = text is not None and text != "" and not _states_figure(text, question)
+        figureless = text is not None and text != "" and not _new_figures(text, question)
         if (text is None or isinstance(text, _Unstated) or overlooked or figureless) and best is not None:
             n = self._cite(best, evidence)
             resting = f"{best.claim.value_text} {best.claim.counted} [{n}]"
@@ -512,7 +512,7 @@ def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evid
     of X's group in any language): a toll is no answer to how many houses were damaged; and of the part
     of the story the question asks about, when it names one (`Question.scope`): the province's count of
     polling stations is no answer to how many its capital had."""
-    stated = figures(strip_quotes(text)) - figures(question.text)
+    stated = _new_figures(text, question)
     cited = set(cited_numbers(text))
     if question.how_many and question.scope:
         scoped = [e.text for e in evidence if e.n in cited and grounding.in_scope(e.text, question.scope)]
@@ -527,9 +527,9 @@ def _counts_what_is_asked(question: Question, text: str, evidence: Sequence[Evid
     return all(any(figure in figures(s) and word_forms(s) & wanted for s in sentences) for figure in stated)
 
 
-def _states_figure(text: str, question: Question) -> bool:
-    """Whether `text` states a figure the question does not: "Berapa ...?" wants one."""
-    return bool(figures(strip_quotes(text)) - figures(question.text))
+def _new_figures(text: str, question: Question) -> set[str]:
+    """The figures `text` states (outside quotes) that the question does not: "Berapa ...?" wants one."""
+    return figures(strip_quotes(text)) - figures(question.text)
 
 
 def _counts_asked(question: Question, claim: Claim) -> bool:

@@ -49,8 +49,9 @@ class Question:
     def parse(cls, text: str, language: Language, history: Sequence[Turn] = ()) -> Question:
         """`text` read once, in `language`, after the conversation's earlier `history`.
 
-        A question also carries the other languages' words for what it asks about (killed: tewas;
-        anak-anak: children) in `focus`, a bridge to the articles in those languages for the BM25 side.
+        A question's `query` also carries the other languages' words for what it asks about (killed:
+        tewas; anak-anak: children), a bridge to the articles in those languages for the BM25 side; an
+        English question's `focus` carries the Indonesian ones too.
         A follow-up is retrieved together with the question before it, but its evidence is chosen by what
         it asks itself.
         """
